@@ -1,0 +1,143 @@
+//! The one error type of `vader-features`.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where in an input file a problem sits: the file, and the line (CSV) or row (Parquet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file the problem is in.
+    pub path: PathBuf,
+    /// 1-based CSV line (the header is line 1) or 1-based Parquet row, when one row is at fault.
+    pub line: Option<usize>,
+    /// Whether `line` counts CSV lines or Parquet rows.
+    pub parquet: bool,
+}
+
+impl Location {
+    /// A whole file.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into(), line: None, parquet: false }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        match (self.line, self.parquet) {
+            (Some(line), false) => write!(f, ", line {line}"),
+            (Some(row), true) => write!(f, ", row {row}"),
+            (None, _) => Ok(()),
+        }
+    }
+}
+
+/// Everything that can go wrong while reading, validating or shaping meter data.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file or folder could not be read or written.
+    #[error("{path}: {action} failed")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What was attempted ("reading", "writing", ...).
+        action: &'static str,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A data folder lacks a file the data contract requires.
+    #[error("{dir}: no {what} file (expected one of: {expected})")]
+    MissingFile {
+        /// The data folder.
+        dir: PathBuf,
+        /// What the file holds ("readings", "meters").
+        what: &'static str,
+        /// The file names that were looked for.
+        expected: String,
+    },
+    /// The file is neither CSV nor Parquet.
+    #[error("{0}: unsupported file type (expected .csv or .parquet)")]
+    UnsupportedFormat(PathBuf),
+    /// The file holds no data rows.
+    #[error("{0}: file is empty (no data rows)")]
+    EmptyFile(PathBuf),
+    /// The file cannot be parsed as CSV or Parquet at all.
+    #[error("{path}: not a readable {format} file")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// "CSV" or "Parquet".
+        format: &'static str,
+        /// What polars reported.
+        #[source]
+        source: polars::error::PolarsError,
+    },
+    /// A required column is absent.
+    #[error("{location}: missing column `{column}` (columns found: {found})")]
+    MissingColumn {
+        /// The file.
+        location: Location,
+        /// The column the data contract requires.
+        column: &'static str,
+        /// The columns the file has, comma-separated.
+        found: String,
+    },
+    /// A cell cannot be parsed as the type its column requires.
+    #[error("{location}: column `{column}`: {problem}")]
+    BadValue {
+        /// File and line of the cell.
+        location: Location,
+        /// The column of the cell.
+        column: &'static str,
+        /// What is wrong, e.g. `cannot parse "12:00" as an RFC 3339 timestamp`.
+        problem: String,
+    },
+    /// Two rows give different energies for the same meter and interval.
+    #[error(
+        "{path}: conflicting duplicate readings for meter {meter_id} at {timestamp}: \
+         {first} ({first_kwh} kWh) and {second} ({second_kwh} kWh)"
+    )]
+    ConflictingDuplicate {
+        /// The readings file.
+        path: PathBuf,
+        /// The meter.
+        meter_id: String,
+        /// The interval start, RFC 3339 UTC.
+        timestamp: String,
+        /// Where the first reading is.
+        first: String,
+        /// Its energy.
+        first_kwh: f64,
+        /// Where the second reading is.
+        second: String,
+        /// Its energy.
+        second_kwh: f64,
+    },
+    /// The same meter is described twice in the meters file.
+    #[error("{location}: meter {meter_id} is already described at line {first_line}")]
+    DuplicateMeter {
+        /// Where the second description is.
+        location: Location,
+        /// The meter.
+        meter_id: String,
+        /// The line of the first description.
+        first_line: usize,
+    },
+    /// A computation polars could not carry out on data that was already read.
+    #[error("{context}")]
+    Polars {
+        /// What vader was doing.
+        context: String,
+        /// What polars reported.
+        #[source]
+        source: polars::error::PolarsError,
+    },
+    /// A request that does not make sense for the data, such as a time outside any gas day.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,219 @@
+//! Reading one CSV or Parquet file into typed columns, with errors that name file, line and column.
+//!
+//! Files are scanned lazily with polars; CSV cells are read as text and parsed here, so that a
+//! bad cell is reported with its line and column instead of a generic parser message.
+
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+use polars::prelude::*;
+
+use crate::error::{Error, Location, Result};
+
+/// The two file formats of the data contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Csv,
+    Parquet,
+}
+
+impl Format {
+    fn of(path: &Path) -> Result<Self> {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("csv") => Ok(Self::Csv),
+            Some("parquet" | "pq") => Ok(Self::Parquet),
+            _ => Err(Error::UnsupportedFormat(path.to_path_buf())),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Csv => "CSV",
+            Self::Parquet => "Parquet",
+        }
+    }
+}
+
+/// A file read into memory: the columns asked for, in their file types.
+pub(crate) struct Table {
+    path: PathBuf,
+    format: Format,
+    frame: DataFrame,
+}
+
+impl Table {
+    /// Reads `required` and whichever of `optional` exist from the file at `path`.
+    pub(crate) fn read(path: &Path, required: &[&'static str], optional: &[&'static str]) -> Result<Self> {
+        let format = Format::of(path)?;
+        let malformed = |source| Error::Malformed { path: path.to_path_buf(), format: format.name(), source };
+        let metadata = std::fs::metadata(path)
+            .map_err(|source| Error::Io { path: path.to_path_buf(), action: "reading", source })?;
+        if metadata.len() == 0 {
+            return Err(Error::EmptyFile(path.to_path_buf()));
+        }
+        let pl_path = PlRefPath::try_from_path(path).map_err(malformed)?;
+        let mut frame = match format {
+            Format::Csv => LazyCsvReader::new(pl_path)
+                // Every cell as text: parsing happens below, with line numbers in the errors.
+                .with_infer_schema_length(Some(0))
+                .with_has_header(true)
+                .finish(),
+            Format::Parquet => LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()),
+        }
+        .map_err(malformed)?;
+        let schema = frame.collect_schema().map_err(malformed)?;
+        let found: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+        for column in required {
+            if !found.contains(column) {
+                return Err(Error::MissingColumn {
+                    location: Location::file(path),
+                    column,
+                    found: found.join(", "),
+                });
+            }
+        }
+        let wanted: Vec<Expr> = required
+            .iter()
+            .chain(optional.iter().filter(|c| found.contains(c)))
+            .map(|c| col(*c))
+            .collect();
+        let frame = frame.select(wanted).collect().map_err(malformed)?;
+        if frame.height() == 0 {
+            return Err(Error::EmptyFile(path.to_path_buf()));
+        }
+        Ok(Self { path: path.to_path_buf(), format, frame })
+    }
+
+    /// Number of data rows.
+    pub(crate) fn height(&self) -> usize {
+        self.frame.height()
+    }
+
+    /// Whether the file has `column`.
+    pub(crate) fn has(&self, column: &str) -> bool {
+        self.frame.column(column).is_ok()
+    }
+
+    /// Where row `row` (0-based) sits in the file.
+    pub(crate) fn location(&self, row: usize) -> Location {
+        match self.format {
+            // Line 1 is the header.
+            Format::Csv => Location { path: self.path.clone(), line: Some(row + 2), parquet: false },
+            Format::Parquet => Location { path: self.path.clone(), line: Some(row + 1), parquet: true },
+        }
+    }
+
+    fn bad(&self, row: usize, column: &'static str, problem: String) -> Error {
+        Error::BadValue { location: self.location(row), column, problem }
+    }
+
+    fn column(&self, name: &'static str) -> Result<&Column> {
+        self.frame.column(name).map_err(|source| Error::Polars {
+            context: format!("{}: reading column `{name}`", self.path.display()),
+            source,
+        })
+    }
+
+    fn as_text(&self, name: &'static str) -> Result<StringChunked> {
+        let column = self.column(name)?;
+        let cast = column.cast(&DataType::String).map_err(|source| Error::Polars {
+            context: format!("{}: reading column `{name}` as text", self.path.display()),
+            source,
+        })?;
+        cast.str().cloned().map_err(|source| Error::Polars {
+            context: format!("{}: reading column `{name}` as text", self.path.display()),
+            source,
+        })
+    }
+
+    /// A text column; empty cells are `None`.
+    pub(crate) fn text(&self, name: &'static str) -> Result<Vec<Option<String>>> {
+        let text = self.as_text(name)?;
+        Ok(text
+            .iter()
+            .map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned))
+            .collect())
+    }
+
+    /// A text column in which every cell must be filled.
+    pub(crate) fn required_text(&self, name: &'static str) -> Result<Vec<String>> {
+        self.text(name)?
+            .into_iter()
+            .enumerate()
+            .map(|(row, v)| v.ok_or_else(|| self.bad(row, name, "empty value".into())))
+            .collect()
+    }
+
+    /// A number column; empty cells are `None`. Text cells must parse as numbers.
+    pub(crate) fn numbers(&self, name: &'static str) -> Result<Vec<Option<f64>>> {
+        let column = self.column(name)?;
+        if column.dtype().is_primitive_numeric() {
+            let cast = column.cast(&DataType::Float64).map_err(|source| Error::Polars {
+                context: format!("{}: reading column `{name}` as numbers", self.path.display()),
+                source,
+            })?;
+            let values = cast.f64().map_err(|source| Error::Polars {
+                context: format!("{}: reading column `{name}` as numbers", self.path.display()),
+                source,
+            })?;
+            return Ok(values.iter().collect());
+        }
+        self.text(name)?
+            .into_iter()
+            .enumerate()
+            .map(|(row, v)| match v {
+                None => Ok(None),
+                Some(v) => v
+                    .parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| self.bad(row, name, format!("cannot parse {v:?} as a number"))),
+            })
+            .collect()
+    }
+
+    /// A UTC timestamp column as Unix seconds; every cell must be filled.
+    ///
+    /// Text cells must be RFC 3339 with an offset (`2024-01-31T05:00:00Z`); Parquet datetime
+    /// columns without a time zone are read as UTC.
+    pub(crate) fn timestamps(&self, name: &'static str) -> Result<Vec<i64>> {
+        let column = self.column(name)?;
+        if let DataType::Datetime(unit, _) = column.dtype() {
+            let per_second = match unit {
+                TimeUnit::Milliseconds => 1_000,
+                TimeUnit::Microseconds => 1_000_000,
+                TimeUnit::Nanoseconds => 1_000_000_000,
+            };
+            let physical = column.cast(&DataType::Int64).map_err(|source| Error::Polars {
+                context: format!("{}: reading column `{name}` as timestamps", self.path.display()),
+                source,
+            })?;
+            let values = physical.i64().map_err(|source| Error::Polars {
+                context: format!("{}: reading column `{name}` as timestamps", self.path.display()),
+                source,
+            })?;
+            return values
+                .iter()
+                .enumerate()
+                .map(|(row, v)| {
+                    v.map(|v| v.div_euclid(per_second))
+                        .ok_or_else(|| self.bad(row, name, "empty value".into()))
+                })
+                .collect();
+        }
+        self.as_text(name)?
+            .iter()
+            .enumerate()
+            .map(|(row, v)| match v.map(str::trim) {
+                None | Some("") => Err(self.bad(row, name, "empty value".into())),
+                Some(v) => parse_utc(v).ok_or_else(|| {
+                    self.bad(row, name, format!("cannot parse {v:?} as an RFC 3339 timestamp with offset"))
+                }),
+            })
+            .collect()
+    }
+}
+
+/// Parses an RFC 3339 timestamp (with `Z` or an offset) into Unix seconds.
+pub(crate) fn parse_utc(text: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp())
+}

@@ -1,0 +1,60 @@
+//! Command-line arguments and the commands they run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod capacity;
+mod dataset;
+mod table_png;
+mod time_arg;
+mod validate;
+
+/// Forecast industrial gas and electricity consumption and turn forecasts into decisions.
+#[derive(Debug, Parser)]
+#[command(name = "vader", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a data folder and print what is wrong with it, meter by meter.
+    Validate(validate::Args),
+    /// Intraday capacity alert: projected gas-day consumption of each gas meter vs its capacity.
+    Capacity(capacity::Args),
+    /// Generate or describe datasets.
+    #[command(subcommand)]
+    Dataset(dataset::Command),
+}
+
+/// How tables are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    /// Aligned text for the terminal.
+    #[default]
+    Table,
+    /// Comma-separated values with a header, full precision.
+    Csv,
+    /// JSON, full precision.
+    Json,
+}
+
+/// The data folder argument shared by commands.
+#[derive(Debug, clap::Args)]
+pub struct DataArg {
+    /// Data folder with readings.{parquet,csv}, meters.csv and optionally weather.{parquet,csv}.
+    #[arg(long, default_value = "datasets/refinery")]
+    data: PathBuf,
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Capacity(args) => capacity::run(args),
+        Command::Dataset(cmd) => dataset::run(cmd),
+    }
+}
