@@ -16,7 +16,9 @@ fn error_line(readings: &str, meters: &str) -> String {
     write(dir.path(), "meters.csv", meters);
     let data = dir.path().to_str().expect("path");
     let mut lines = Vec::new();
-    for args in [vec!["validate", "--data", data], vec!["capacity", "--data", data, "--at", "2024-01-01T12:00:00Z"]] {
+    for args in
+        [vec!["validate", "--data", data], vec!["capacity", "--data", data, "--at", "2024-01-01T12:00:00Z"]]
+    {
         let out = vader(&args);
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
@@ -33,7 +35,10 @@ fn error_line(readings: &str, meters: &str) -> String {
 #[test]
 fn missing_column() {
     let e = error_line("meter_id,timestamp,kwh\nG1,2024-01-01T00:00:00Z,1\n", METERS);
-    assert!(e.contains("readings.csv: missing column `energy_kwh` (columns found: meter_id, timestamp, kwh)"), "{e}");
+    assert!(
+        e.contains("readings.csv: missing column `energy_kwh` (columns found: meter_id, timestamp, kwh)"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -47,11 +52,20 @@ fn bad_timestamp() {
 
 #[test]
 fn bad_number() {
-    let e = error_line("meter_id,timestamp,energy_kwh\nG1,2024-01-01T00:00:00Z,1\nG1,2024-01-01T01:00:00Z,1,5\n", METERS);
-    // A ragged line is a CSV-level error; a bad cell is ours.
-    assert!(e.contains("readings.csv"), "{e}");
-    let e = error_line("meter_id,timestamp,energy_kwh\nG1,2024-01-01T00:00:00Z,1\nG1,2024-01-01T01:00:00Z,12kWh\n", METERS);
-    assert!(e.contains("readings.csv, line 3: column `energy_kwh`: cannot parse \"12kWh\" as a number"), "{e}");
+    let e = error_line(
+        "meter_id,timestamp,energy_kwh\nG1,2024-01-01T00:00:00Z,1\nG1,2024-01-01T01:00:00Z,1,5\n",
+        METERS,
+    );
+    // A ragged line (here a decimal comma) is found and named too.
+    assert!(e.contains("readings.csv, line 3: 4 fields where the header has 3"), "{e}");
+    let e = error_line(
+        "meter_id,timestamp,energy_kwh\nG1,2024-01-01T00:00:00Z,1\nG1,2024-01-01T01:00:00Z,12kWh\n",
+        METERS,
+    );
+    assert!(
+        e.contains("readings.csv, line 3: column `energy_kwh`: cannot parse \"12kWh\" as a number"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -62,8 +76,7 @@ fn conflicting_duplicate_names_both_rows() {
     );
     assert!(
         e.contains("conflicting duplicate readings for meter G1 at 2024-01-01T00:00:00Z")
-            && e.contains("line 2 (1 kWh)")
-            && e.contains("line 4 (3 kWh)"),
+            && e.contains("line 2 says 1 kWh, line 4 says 3 kWh"),
         "{e}"
     );
 }
@@ -110,5 +123,8 @@ fn missing_folder_and_missing_file() {
     write(dir.path(), "meters.csv", METERS);
     let out = vader(&["validate", "--data", dir.path().to_str().expect("path")]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("no readings file (expected one of: readings.parquet, readings.csv)"), "{stderr}");
+    assert!(
+        stderr.contains("no readings file (expected one of: readings.parquet, readings.csv)"),
+        "{stderr}"
+    );
 }

@@ -55,7 +55,9 @@ fn check(data: &str, raw: &[Raw], at: &str, n: usize) -> usize {
     let mut judged = 0;
     for row in &rows {
         let want = expected(raw, &row["meter_id"], at_s, n);
-        let got = Some(row["projected_kwh"].as_str()).filter(|s| !s.is_empty()).map(|s| s.parse::<f64>().expect("number"));
+        let got = Some(row["projected_kwh"].as_str())
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<f64>().expect("number"));
         assert_eq!(got, want, "meter {} at {at}", row["meter_id"]);
         if let (Some(p), Ok(c)) = (got, row["capacity_kwh"].parse::<f64>()) {
             let extra: f64 = row["extra_capacity_kwh"].parse().expect("extra");
@@ -71,7 +73,9 @@ fn check(data: &str, raw: &[Raw], at: &str, n: usize) -> usize {
 fn dst_dataset(dir: &std::path::Path) -> Vec<Raw> {
     let mut raw = Vec::new();
     let mut csv = String::from("meter_id,timestamp,energy_kwh\n");
-    for (from, to) in [("2024-03-28T00:00:00Z", "2024-04-02T00:00:00Z"), ("2024-10-24T00:00:00Z", "2024-10-29T00:00:00Z")] {
+    for (from, to) in
+        [("2024-03-28T00:00:00Z", "2024-04-02T00:00:00Z"), ("2024-10-24T00:00:00Z", "2024-10-29T00:00:00Z")]
+    {
         let from = DateTime::parse_from_rfc3339(from).expect("from").timestamp();
         let to = DateTime::parse_from_rfc3339(to).expect("to").timestamp();
         for (m, meter) in ["G1", "G2"].iter().enumerate() {
@@ -83,7 +87,10 @@ fn dst_dataset(dir: &std::path::Path) -> Vec<Raw> {
                     kwh = -1.0; // a glitch the rule must skip
                 }
                 if !(m == 0 && i % 40 == 3) {
-                    csv.push_str(&format!("{meter},{},{kwh}\n", DateTime::from_timestamp(t, 0).expect("t").to_rfc3339()));
+                    csv.push_str(&format!(
+                        "{meter},{},{kwh}\n",
+                        DateTime::from_timestamp(t, 0).expect("t").to_rfc3339()
+                    ));
                     raw.push((meter.to_string(), t, kwh, t + HOUR + 2 * HOUR));
                 }
                 t += HOUR;
@@ -107,8 +114,14 @@ fn capacity_matches_the_rule_on_23_and_25_hour_gas_days() {
     let data = dir.path().to_str().expect("path");
     // 23-hour gas day 2024-03-30 (before and after the jump), 25-hour gas day 2024-10-26
     // (before, inside and after the repeated hour), and an ordinary day.
-    assert_eq!(gas_day_hours(DateTime::parse_from_rfc3339("2024-03-30T20:00:00Z").expect("t").timestamp()), 23);
-    assert_eq!(gas_day_hours(DateTime::parse_from_rfc3339("2024-10-26T20:00:00Z").expect("t").timestamp()), 25);
+    assert_eq!(
+        gas_day_hours(DateTime::parse_from_rfc3339("2024-03-30T20:00:00Z").expect("t").timestamp()),
+        23
+    );
+    assert_eq!(
+        gas_day_hours(DateTime::parse_from_rfc3339("2024-10-26T20:00:00Z").expect("t").timestamp()),
+        25
+    );
     let mut judged = 0;
     for at in [
         "2024-03-30T20:00:00Z",
@@ -131,7 +144,15 @@ fn a_meter_with_too_few_readings_gets_a_status_not_a_number() {
     let dir = tempfile::tempdir().expect("tempdir");
     dst_dataset(dir.path());
     // Two hours after the data starts only one reading is known.
-    let out = vader(&["capacity", "--data", dir.path().to_str().expect("path"), "--at", "2024-03-28T04:00:00Z", "--format", "csv"]);
+    let out = vader(&[
+        "capacity",
+        "--data",
+        dir.path().to_str().expect("path"),
+        "--at",
+        "2024-03-28T04:00:00Z",
+        "--format",
+        "csv",
+    ]);
     for row in parse_csv(&stdout_ok(&out)) {
         assert_eq!(row["status"], "too_few_readings");
         assert_eq!(row["projected_kwh"], "");
@@ -160,7 +181,13 @@ fn capacity_on_the_default_dataset_matches_the_rule() {
     let raw = refinery_raw();
     let mut judged = 0;
     // 2025-03-29 and 2025-10-25 are the 23- and 25-hour gas days of 2025.
-    for at in ["2025-03-29T21:00:00Z", "2025-03-30T03:00:00Z", "2025-10-25T22:00:00Z", "2025-10-26T02:30:00Z", "2024-01-15T11:00:00Z"] {
+    for at in [
+        "2025-03-29T21:00:00Z",
+        "2025-03-30T03:00:00Z",
+        "2025-10-25T22:00:00Z",
+        "2025-10-26T02:30:00Z",
+        "2024-01-15T11:00:00Z",
+    ] {
         judged += check("datasets/refinery", &raw, at, 5);
     }
     assert!(judged >= 45, "only {judged} rows were judged");
@@ -173,14 +200,17 @@ fn so_far_plus_rate_adds_the_known_part_of_the_day() {
     let at = "2024-10-26T20:00:00Z";
     let at_s = DateTime::parse_from_rfc3339(at).expect("at").timestamp();
     let data = dir.path().to_str().expect("path");
-    let out = vader(&["capacity", "--data", data, "--at", at, "--rule", "so-far-plus-rate", "--format", "csv"]);
+    let out =
+        vader(&["capacity", "--data", data, "--at", at, "--rule", "so-far-plus-rate", "--format", "csv"]);
     let rows: HashMap<String, HashMap<String, String>> =
         parse_csv(&stdout_ok(&out)).into_iter().map(|r| (r["meter_id"].clone(), r)).collect();
     // Gas day 2024-10-26 starts at 04:00 UTC (06:00 CEST).
     let day_start = DateTime::parse_from_rfc3339("2024-10-26T04:00:00Z").expect("t").timestamp();
     for meter in ["G1", "G2"] {
-        let known: Vec<&Raw> =
-            raw.iter().filter(|r| r.0 == meter && r.1 >= day_start && r.1 < at_s && r.3 <= at_s && r.2 >= 0.0).collect();
+        let known: Vec<&Raw> = raw
+            .iter()
+            .filter(|r| r.0 == meter && r.1 >= day_start && r.1 < at_s && r.3 <= at_s && r.2 >= 0.0)
+            .collect();
         let consumed: f64 = known.iter().map(|r| r.2).sum();
         let rate = expected(&raw, meter, at_s, 5).expect("enough data") / 25.0;
         let want = consumed + rate * (25.0 - known.len() as f64);

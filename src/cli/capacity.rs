@@ -52,7 +52,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let dataset = Dataset::open(&args.data.data)?;
-    let tz = dataset.meters.iter().find(|m| m.commodity == Commodity::Gas).map_or(DEFAULT_TIMEZONE, |m| m.timezone);
+    let tz = dataset
+        .meters
+        .iter()
+        .find(|m| m.commodity == Commodity::Gas)
+        .map_or(DEFAULT_TIMEZONE, |m| m.timezone);
     let at = match &args.at {
         Some(text) => parse_instant(text, tz)?,
         None => {
@@ -160,7 +164,16 @@ fn print_table(rows: &[AlertRow], at: DateTime<Utc>, tz: chrono_tz::Tz, rule: Pr
     );
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "meter", "name", "gas day", "hours", "consumed", "projected", "capacity", "over?", "extra to buy", "status",
+        "meter",
+        "name",
+        "gas day",
+        "hours",
+        "consumed",
+        "projected",
+        "capacity",
+        "over?",
+        "extra to buy",
+        "status",
     ]);
     for r in rows {
         table.add_row([

@@ -45,8 +45,10 @@ impl AlertPicture<'_> {
     }
 
     fn draw(&self, path: &Path) -> anyhow::Result<()> {
-        register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular()).map_err(|_| anyhow!("bad font"))?;
-        register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold()).map_err(|_| anyhow!("bad font"))?;
+        register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+            .map_err(|_| anyhow!("bad font"))?;
+        register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold())
+            .map_err(|_| anyhow!("bad font"))?;
         let rows = i32::try_from(self.rows.len()).unwrap_or(i32::MAX / ROW - 10);
         let height = HEAD + ROW * (rows + 1) + 70;
         let root = BitMapBackend::new(path, (WIDTH, u32::try_from(height).unwrap_or(1))).into_drawing_area();
@@ -55,16 +57,24 @@ impl AlertPicture<'_> {
 
         let day = self.rows.first().map(|r| r.gas_day.to_string()).unwrap_or_default();
         let over = self.rows.iter().filter(|r| r.over_capacity == Some(true)).count();
-        root.draw_text(&format!("Gas capacity · gas day {day}"), &text(44, true, INK), (MARGIN, 24)).map_err(err)?;
+        root.draw_text(&format!("Gas capacity · gas day {day}"), &text(44, true, INK), (MARGIN, 24))
+            .map_err(err)?;
         let local = self.at.with_timezone(&self.tz).format("%d %b %H:%M");
         let (divisor, unit) = super::capacity::display_unit(self.rows);
-        let subtitle = format!("at {local} ({}) · {} · {unit}", self.tz.name(), super::capacity::describe(self.rule));
+        let subtitle =
+            format!("at {local} ({}) · {} · {unit}", self.tz.name(), super::capacity::describe(self.rule));
         root.draw_text(&subtitle, &text(24, false, MUTED), (MARGIN, 82)).map_err(err)?;
-        let verdict = if over == 0 { "no meter over capacity".to_string() } else { format!("{over} meter(s) OVER capacity") };
-        root.draw_text(&verdict, &text(26, true, if over == 0 { OK } else { ALERT }), (MARGIN, 114)).map_err(err)?;
+        let verdict = if over == 0 {
+            "no meter over capacity".to_string()
+        } else {
+            format!("{over} meter(s) OVER capacity")
+        };
+        root.draw_text(&verdict, &text(26, true, if over == 0 { OK } else { ALERT }), (MARGIN, 114))
+            .map_err(err)?;
 
         // Columns: name (left-aligned), then numbers right-aligned at these x positions.
-        let columns: [(&str, i32); 4] = [("so far", 610), ("projected", 770), ("capacity", 925), ("buy", 1050)];
+        let columns: [(&str, i32); 4] =
+            [("so far", 610), ("projected", 770), ("capacity", 925), ("buy", 1050)];
         let top = HEAD;
         root.draw(&Rectangle::new([(0, top), (WIDTH as i32, top + ROW)], INK.filled())).map_err(err)?;
         let head = text(26, true, WHITE);
@@ -76,8 +86,15 @@ impl AlertPicture<'_> {
         for (i, r) in self.rows.iter().enumerate() {
             let y = top + ROW * (i as i32 + 1);
             let over = r.over_capacity == Some(true);
-            let background = if over { ALERT_BG } else if i % 2 == 1 { BAND } else { WHITE };
-            root.draw(&Rectangle::new([(0, y), (WIDTH as i32, y + ROW)], background.filled())).map_err(err)?;
+            let background = if over {
+                ALERT_BG
+            } else if i % 2 == 1 {
+                BAND
+            } else {
+                WHITE
+            };
+            root.draw(&Rectangle::new([(0, y), (WIDTH as i32, y + ROW)], background.filled()))
+                .map_err(err)?;
             let ink = if over { ALERT } else { INK };
             let name: String = r.name.chars().take(28).collect();
             root.draw_text(&name, &text(26, over, ink), (MARGIN, y + 8)).map_err(err)?;
@@ -91,7 +108,9 @@ impl AlertPicture<'_> {
             for (value, (_, right)) in values.into_iter().zip(columns) {
                 let label = match (value, r.status) {
                     (Some(v), _) => format!("{:.1}", v / divisor),
-                    (None, AlertStatus::TooFewReadings | AlertStatus::NoReadings) if right == 770 => "no data".into(),
+                    (None, AlertStatus::TooFewReadings | AlertStatus::NoReadings) if right == 770 => {
+                        "no data".into()
+                    }
                     (None, _) => "–".into(),
                 };
                 let style = text(28, over && right == 1050, ink);

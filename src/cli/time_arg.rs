@@ -14,7 +14,9 @@ pub fn parse_instant(text: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
         .with_context(|| {
-            format!("cannot read {text:?} as a time (use 2025-01-15T12:00:00Z or \"2025-01-15 13:00\" in {tz})")
+            format!(
+                "cannot read {text:?} as a time (use 2025-01-15T12:00:00Z or \"2025-01-15 13:00\" in {tz})"
+            )
         })?;
     match tz.from_local_datetime(&naive).earliest() {
         Some(t) => Ok(t.with_timezone(&Utc)),

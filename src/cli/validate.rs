@@ -31,8 +31,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 const HEADER: [&str; 13] = [
-    "meter_id", "readings", "first", "last", "interval_min", "duplicates_dropped", "gaps",
-    "missing_intervals", "longest_gap", "negative", "non_finite", "off_grid", "first_problem",
+    "meter_id",
+    "readings",
+    "first",
+    "last",
+    "interval_min",
+    "duplicates_dropped",
+    "gaps",
+    "missing_intervals",
+    "longest_gap",
+    "negative",
+    "non_finite",
+    "off_grid",
+    "first_problem",
 ];
 
 fn cells(m: &vader::features::validate::MeterReport) -> [String; 13] {
@@ -45,7 +56,10 @@ fn cells(m: &vader::features::validate::MeterReport) -> [String; 13] {
         m.duplicates_dropped.to_string(),
         m.gaps.to_string(),
         m.missing_intervals.to_string(),
-        m.longest_gap.as_ref().map(|g| format!("{} intervals from {}", g.missing_intervals, g.from)).unwrap_or_default(),
+        m.longest_gap
+            .as_ref()
+            .map(|g| format!("{} intervals from {}", g.missing_intervals, g.from))
+            .unwrap_or_default(),
         m.negative.to_string(),
         m.non_finite.to_string(),
         m.off_grid.to_string(),
@@ -63,20 +77,46 @@ fn print_csv(report: &ValidationReport) {
 
 /// Quotes a CSV cell when it needs it.
 pub fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
 fn print_table(dataset: &Dataset, report: &ValidationReport) {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "meter", "readings", "from", "to", "step", "dupes", "gaps", "missing", "longest gap", "neg", "NaN", "off-grid",
+        "meter",
+        "readings",
+        "from",
+        "to",
+        "step",
+        "dupes",
+        "gaps",
+        "missing",
+        "longest gap",
+        "neg",
+        "NaN",
+        "off-grid",
     ]);
     for m in &report.meters {
         let c = cells(m);
-        let longest = m.longest_gap.as_ref().map(|g| format!("{} × {} min", g.missing_intervals, m.interval_minutes));
+        let longest =
+            m.longest_gap.as_ref().map(|g| format!("{} × {} min", g.missing_intervals, m.interval_minutes));
         table.add_row([
-            c[0].as_str(), &c[1], &c[2][..10.min(c[2].len())], &c[3][..10.min(c[3].len())],
-            &format!("{} min", c[4]), &c[5], &c[6], &c[7], longest.as_deref().unwrap_or("-"), &c[9], &c[10], &c[11],
+            c[0].as_str(),
+            &c[1],
+            &c[2][..10.min(c[2].len())],
+            &c[3][..10.min(c[3].len())],
+            &format!("{} min", c[4]),
+            &c[5],
+            &c[6],
+            &c[7],
+            longest.as_deref().unwrap_or("-"),
+            &c[9],
+            &c[10],
+            &c[11],
         ]);
     }
     println!(

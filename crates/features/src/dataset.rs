@@ -47,7 +47,11 @@ fn find(dir: &Path, stem: &'static str, required: bool) -> Result<Option<PathBuf
         return Ok(Some(found));
     }
     if required {
-        return Err(Error::MissingFile { dir: dir.to_path_buf(), what: stem, expected: candidates.join(", ") });
+        return Err(Error::MissingFile {
+            dir: dir.to_path_buf(),
+            what: stem,
+            expected: candidates.join(", "),
+        });
     }
     Ok(None)
 }

@@ -74,6 +74,16 @@ pub enum Error {
         #[source]
         source: polars::error::PolarsError,
     },
+    /// A CSV line has more or fewer fields than the header.
+    #[error("{location}: {found} fields where the header has {expected}")]
+    RaggedLine {
+        /// File and line.
+        location: Location,
+        /// Fields on that line.
+        found: usize,
+        /// Fields in the header.
+        expected: usize,
+    },
     /// A required column is absent.
     #[error("{location}: missing column `{column}` (columns found: {found})")]
     MissingColumn {
@@ -95,26 +105,8 @@ pub enum Error {
         problem: String,
     },
     /// Two rows give different energies for the same meter and interval.
-    #[error(
-        "{path}: conflicting duplicate readings for meter {meter_id} at {timestamp}: \
-         {first} ({first_kwh} kWh) and {second} ({second_kwh} kWh)"
-    )]
-    ConflictingDuplicate {
-        /// The readings file.
-        path: PathBuf,
-        /// The meter.
-        meter_id: String,
-        /// The interval start, RFC 3339 UTC.
-        timestamp: String,
-        /// Where the first reading is.
-        first: String,
-        /// Its energy.
-        first_kwh: f64,
-        /// Where the second reading is.
-        second: String,
-        /// Its energy.
-        second_kwh: f64,
-    },
+    #[error("{0}")]
+    ConflictingDuplicate(Box<Conflict>),
     /// The same meter is described twice in the meters file.
     #[error("{location}: meter {meter_id} is already described at line {first_line}")]
     DuplicateMeter {
@@ -137,6 +129,41 @@ pub enum Error {
     /// A request that does not make sense for the data, such as a time outside any gas day.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// Two readings of one meter and interval that disagree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    /// The readings file.
+    pub path: PathBuf,
+    /// The meter.
+    pub meter_id: String,
+    /// The interval start, RFC 3339 UTC.
+    pub timestamp: String,
+    /// Line (CSV) or row (Parquet) of the first reading, and its energy in kWh.
+    pub first: (usize, f64),
+    /// Line or row of the second reading, and its energy in kWh.
+    pub second: (usize, f64),
+    /// `"line"` for CSV, `"row"` for Parquet.
+    pub unit: &'static str,
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: conflicting duplicate readings for meter {} at {}: {} {} says {} kWh, {} {} says {} kWh",
+            self.path.display(),
+            self.meter_id,
+            self.timestamp,
+            self.unit,
+            self.first.0,
+            self.first.1,
+            self.unit,
+            self.second.0,
+            self.second.1
+        )
+    }
 }
 
 /// Shorthand for results of this crate.

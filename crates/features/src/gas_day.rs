@@ -9,11 +9,12 @@
 //! use chrono_tz::Europe::Paris;
 //! use vader_features::DayConvention;
 //!
-//! // 2024-03-31 is the spring change in France: the gas day starting that morning has 23 hours.
-//! let day = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
+//! // Clocks jump from 02:00 to 03:00 in the night of 30 to 31 March 2024: the gas day that
+//! // started at 06:00 on 30 March has 23 hours.
+//! let day = NaiveDate::from_ymd_opt(2024, 3, 30).unwrap();
 //! assert_eq!(DayConvention::GAS.hours_in_day(day, Paris), 23);
-//! // 05:30 Paris on 1 April 2024 still belongs to gas day 31 March.
-//! let t = Utc.with_ymd_and_hms(2024, 4, 1, 3, 30, 0).unwrap();
+//! // 05:30 Paris (03:30 UTC, summer time) on 31 March still belongs to gas day 30 March.
+//! let t = Utc.with_ymd_and_hms(2024, 3, 31, 3, 30, 0).unwrap();
 //! assert_eq!(DayConvention::GAS.day_of(t, Paris), day);
 //! ```
 

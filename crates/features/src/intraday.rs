@@ -103,10 +103,10 @@ impl IntradaySnapshot {
 }
 
 fn push_complete(out: &mut Vec<(i64, f64)>, hour: Option<(i64, f64, usize)>, per_hour: usize) {
-    if let Some((start, kwh, n)) = hour {
-        if n == per_hour {
-            out.push((start, kwh));
-        }
+    if let Some((start, kwh, n)) = hour
+        && n == per_hour
+    {
+        out.push((start, kwh));
     }
 }
 

@@ -13,7 +13,7 @@ pub mod validate;
 mod weather;
 
 pub use dataset::Dataset;
-pub use error::{Error, Location, Result};
+pub use error::{Conflict, Error, Location, Result};
 pub use gas_day::DayConvention;
 pub use intraday::{IntradaySnapshot, SnapshotParams};
 pub use meters::{Commodity, DEFAULT_TIMEZONE, Meter, Meters};

@@ -100,7 +100,10 @@ impl Meters {
             let commodity = commodities[row].parse().map_err(|p| bad("commodity", p))?;
             let capacity = capacities[row];
             if let Some(c) = capacity.filter(|c| !c.is_finite() || *c < 0.0) {
-                return Err(bad("capacity_kwh_per_day", format!("capacity must be a non-negative number, found {c}")));
+                return Err(bad(
+                    "capacity_kwh_per_day",
+                    format!("capacity must be a non-negative number, found {c}"),
+                ));
             }
             let timezone = match &zones[row] {
                 None => DEFAULT_TIMEZONE,

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::table::Table;
 
 /// The readings of one meter, sorted by time, without duplicate timestamps.
@@ -89,10 +89,7 @@ pub fn infer_interval(start: &[i64]) -> i64 {
             *counts.entry(step).or_default() += 1;
         }
     }
-    counts
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-        .map_or(3600, |(step, _)| *step)
+    counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map_or(3600, |(step, _)| *step)
 }
 
 /// All readings of a file, one sorted series per meter.
@@ -148,15 +145,15 @@ impl Readings {
                 let kept = *series.energy_kwh.last().unwrap_or(&f64::NAN);
                 let same = kept == energy[row] || (kept.is_nan() && energy[row].is_nan());
                 if !same {
-                    return Err(Error::ConflictingDuplicate {
+                    let (first, second) = (table.location(*last_row), table.location(row));
+                    return Err(Error::ConflictingDuplicate(Box::new(Conflict {
                         path: path.to_path_buf(),
                         meter_id: id.clone(),
                         timestamp: format_utc(start[row]),
-                        first: table.location(*last_row).to_string(),
-                        first_kwh: kept,
-                        second: table.location(row).to_string(),
-                        second_kwh: energy[row],
-                    });
+                        first: (first.line.unwrap_or(0), kept),
+                        second: (second.line.unwrap_or(0), energy[row]),
+                        unit: if first.parquet { "row" } else { "line" },
+                    })));
                 }
                 *readings.duplicates_dropped.entry(id.clone()).or_default() += 1;
                 continue;
@@ -187,10 +184,7 @@ impl Readings {
 
     /// The series of one meter.
     pub fn get(&self, meter_id: &str) -> Option<&MeterSeries> {
-        self.series
-            .binary_search_by(|s| s.meter_id.as_str().cmp(meter_id))
-            .ok()
-            .map(|i| &self.series[i])
+        self.series.binary_search_by(|s| s.meter_id.as_str().cmp(meter_id)).ok().map(|i| &self.series[i])
     }
 
     /// All series, sorted by meter id.

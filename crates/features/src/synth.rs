@@ -344,8 +344,11 @@ impl Synthetic {
     /// Files are written under temporary names and renamed only when all are complete, so a
     /// failed run leaves any earlier dataset in `dir` untouched.
     pub fn write(&self, dir: &Path, format: FileFormat) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| Error::Io { path: dir.to_path_buf(), action: "creating", source })?;
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            action: "creating",
+            source,
+        })?;
         let ext = match format {
             FileFormat::Csv => "csv",
             FileFormat::Parquet => "parquet",
@@ -365,8 +368,11 @@ impl Synthetic {
         let mut done = Vec::new();
         for (t, f) in tmp.iter().zip(&files) {
             let path = dir.join(f);
-            std::fs::rename(t, &path)
-                .map_err(|source| Error::Io { path: path.clone(), action: "renaming into place", source })?;
+            std::fs::rename(t, &path).map_err(|source| Error::Io {
+                path: path.clone(),
+                action: "renaming into place",
+                source,
+            })?;
             done.push(path);
         }
         Ok(done)
@@ -380,7 +386,14 @@ impl Synthetic {
         match format {
             FileFormat::Csv => write_text(path, "meter_id,timestamp,energy_kwh,received_at", |w| {
                 for i in 0..ids.len() {
-                    writeln!(w, "{},{},{},{}", ids[i], format_utc(start[i]), energy[i], format_utc(received[i]))?;
+                    writeln!(
+                        w,
+                        "{},{},{},{}",
+                        ids[i],
+                        format_utc(start[i]),
+                        energy[i],
+                        format_utc(received[i])
+                    )?;
                 }
                 Ok(())
             }),
@@ -400,7 +413,16 @@ impl Synthetic {
         write_text(path, "meter_id,name,site,commodity,capacity_kwh_per_day,timezone", |w| {
             for m in &self.meters {
                 let capacity = m.capacity_kwh_per_day.map(|c| c.to_string()).unwrap_or_default();
-                writeln!(w, "{},{},{},{},{},{}", m.meter_id, m.name, m.site, m.commodity, capacity, m.timezone.name())?;
+                writeln!(
+                    w,
+                    "{},{},{},{},{},{}",
+                    m.meter_id,
+                    m.name,
+                    m.site,
+                    m.commodity,
+                    capacity,
+                    m.timezone.name()
+                )?;
             }
             Ok(())
         })
@@ -440,7 +462,11 @@ fn datetime_column(name: &str, seconds: Vec<i64>) -> Result<Column> {
 
 fn write_parquet(path: &Path, frame: PolarsResult<DataFrame>) -> Result<()> {
     let mut frame = frame.map_err(polars_error("assembling the table"))?;
-    let file = File::create(path).map_err(|source| Error::Io { path: path.to_path_buf(), action: "writing", source })?;
+    let file = File::create(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        action: "writing",
+        source,
+    })?;
     ParquetWriter::new(file).finish(&mut frame).map_err(polars_error("writing Parquet"))?;
     Ok(())
 }

@@ -25,13 +25,6 @@ impl Format {
             _ => Err(Error::UnsupportedFormat(path.to_path_buf())),
         }
     }
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Csv => "CSV",
-            Self::Parquet => "Parquet",
-        }
-    }
 }
 
 /// A file read into memory: the columns asked for, in their file types.
@@ -45,9 +38,19 @@ impl Table {
     /// Reads `required` and whichever of `optional` exist from the file at `path`.
     pub(crate) fn read(path: &Path, required: &[&'static str], optional: &[&'static str]) -> Result<Self> {
         let format = Format::of(path)?;
-        let malformed = |source| Error::Malformed { path: path.to_path_buf(), format: format.name(), source };
-        let metadata = std::fs::metadata(path)
-            .map_err(|source| Error::Io { path: path.to_path_buf(), action: "reading", source })?;
+        let malformed = |source| match format {
+            Format::Csv => ragged_line(path).unwrap_or(Error::Malformed {
+                path: path.to_path_buf(),
+                format: "CSV",
+                source,
+            }),
+            Format::Parquet => Error::Malformed { path: path.to_path_buf(), format: "Parquet", source },
+        };
+        let metadata = std::fs::metadata(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            action: "reading",
+            source,
+        })?;
         if metadata.len() == 0 {
             return Err(Error::EmptyFile(path.to_path_buf()));
         }
@@ -72,11 +75,8 @@ impl Table {
                 });
             }
         }
-        let wanted: Vec<Expr> = required
-            .iter()
-            .chain(optional.iter().filter(|c| found.contains(c)))
-            .map(|c| col(*c))
-            .collect();
+        let wanted: Vec<Expr> =
+            required.iter().chain(optional.iter().filter(|c| found.contains(c))).map(|c| col(*c)).collect();
         let frame = frame.select(wanted).collect().map_err(malformed)?;
         if frame.height() == 0 {
             return Err(Error::EmptyFile(path.to_path_buf()));
@@ -129,10 +129,7 @@ impl Table {
     /// A text column; empty cells are `None`.
     pub(crate) fn text(&self, name: &'static str) -> Result<Vec<Option<String>>> {
         let text = self.as_text(name)?;
-        Ok(text
-            .iter()
-            .map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned))
-            .collect())
+        Ok(text.iter().map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)).collect())
     }
 
     /// A text column in which every cell must be filled.
@@ -216,4 +213,44 @@ impl Table {
 /// Parses an RFC 3339 timestamp (with `Z` or an offset) into Unix seconds.
 pub(crate) fn parse_utc(text: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp())
+}
+
+/// Finds the first CSV line whose field count differs from the header's, to turn polars'
+/// "more fields than defined" into an error with a line number. Only called on failure.
+fn ragged_line(path: &Path) -> Option<Error> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut expected = None;
+    let (mut fields, mut quoted, mut blank, mut line, mut record_line) = (1, false, true, 1, 1);
+    for c in text.chars().chain(std::iter::once('\n')) {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields += 1,
+            '\n' if !quoted => {
+                if !blank {
+                    match expected {
+                        None => expected = Some(fields),
+                        Some(e) if e != fields => {
+                            let location = Location {
+                                path: path.to_path_buf(),
+                                line: Some(record_line),
+                                parquet: false,
+                            };
+                            return Some(Error::RaggedLine { location, found: fields, expected: e });
+                        }
+                        Some(_) => {}
+                    }
+                }
+                line += 1;
+                record_line = line;
+                (fields, blank) = (1, true);
+                continue;
+            }
+            '\n' => line += 1,
+            _ => {}
+        }
+        if c != '\r' {
+            blank = false;
+        }
+    }
+    None
 }

@@ -65,7 +65,11 @@ impl MeterReport {
                     gaps += 1;
                     missing += n;
                     if longest.as_ref().is_none_or(|g| n > g.missing_intervals) {
-                        longest = Some(Gap { from: format_utc(w[0] + interval), to: format_utc(w[1]), missing_intervals: n });
+                        longest = Some(Gap {
+                            from: format_utc(w[0] + interval),
+                            to: format_utc(w[1]),
+                            missing_intervals: n,
+                        });
                     }
                 }
             }

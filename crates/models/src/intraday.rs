@@ -111,7 +111,12 @@ mod tests {
 
     #[test]
     fn too_few_hours_is_an_error_not_a_number() {
-        let state = IntradayState { hours_in_day: 24.0, consumed_kwh: 0.0, hours_covered: 0.0, recent_hours_kwh: &[1.0] };
+        let state = IntradayState {
+            hours_in_day: 24.0,
+            consumed_kwh: 0.0,
+            hours_covered: 0.0,
+            recent_hours_kwh: &[1.0],
+        };
         let err = ProjectionRule::default().project(&state);
         assert!(matches!(err, Err(Error::NotEnoughData { needed: 5, found: 1 })));
     }
