@@ -25,7 +25,7 @@ enum Command {
     Validate(validate::Args),
     /// Intraday capacity alert: projected gas-day consumption of each gas meter vs its capacity.
     Capacity(capacity::Args),
-    /// Generate or describe datasets.
+    /// Generate datasets.
     #[command(subcommand)]
     Dataset(dataset::Command),
 }
