@@ -128,3 +128,15 @@ fn missing_folder_and_missing_file() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_parquet_file_that_is_not_parquet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "readings.parquet", "meter_id,timestamp,energy_kwh\nG1,2024-01-01T00:00:00Z,1\n");
+    write(dir.path(), "meters.csv", METERS);
+    let out = vader(&["validate", "--data", dir.path().to_str().expect("path")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("readings.parquet: not a readable Parquet file"), "{stderr}");
+}

@@ -139,5 +139,14 @@ fn print_table(dataset: &Dataset, report: &ValidationReport) {
     for id in &report.gas_meters_without_capacity {
         println!("gas meter {id} has no capacity_kwh_per_day: the capacity alert cannot judge it");
     }
+    for w in &report.weather {
+        println!(
+            "weather {}: {} rows from {} to {}, {} without temperature",
+            w.site, w.rows, w.first, w.last, w.missing_temperature
+        );
+    }
+    for site in &report.sites_without_weather {
+        println!("site {site} has no weather in the weather file");
+    }
     println!("{} finding(s)", report.findings());
 }

@@ -124,6 +124,21 @@ pub struct UnknownMeter {
     pub readings: usize,
 }
 
+/// What validation found in the weather file for one site.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteWeatherReport {
+    /// The site.
+    pub site: String,
+    /// Distinct timestamps.
+    pub rows: usize,
+    /// First timestamp (RFC 3339 UTC).
+    pub first: String,
+    /// Last timestamp (RFC 3339 UTC).
+    pub last: String,
+    /// Rows without a temperature, or with a non-finite one.
+    pub missing_temperature: usize,
+}
+
 /// The validation report of a dataset.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ValidationReport {
@@ -135,6 +150,10 @@ pub struct ValidationReport {
     pub meters_without_readings: Vec<String>,
     /// Gas meters without a subscribed capacity (the capacity alert cannot judge them).
     pub gas_meters_without_capacity: Vec<String>,
+    /// One entry per site of the weather file (empty without a weather file).
+    pub weather: Vec<SiteWeatherReport>,
+    /// Sites of the meters file that the weather file does not cover (when there is one).
+    pub sites_without_weather: Vec<String>,
 }
 
 impl ValidationReport {
@@ -164,7 +183,34 @@ impl ValidationReport {
             .filter(|m| m.commodity == crate::Commodity::Gas && m.capacity_kwh_per_day.is_none())
             .map(|m| m.meter_id.clone())
             .collect();
-        Self { meters, unknown_meters, meters_without_readings, gas_meters_without_capacity }
+        let weather: Vec<SiteWeatherReport> = dataset
+            .weather
+            .iter()
+            .flat_map(|w| w.iter())
+            .map(|(site, w)| SiteWeatherReport {
+                site: site.to_string(),
+                rows: w.timestamp.len(),
+                first: w.timestamp.first().map(|&t| format_utc(t)).unwrap_or_default(),
+                last: w.timestamp.last().map(|&t| format_utc(t)).unwrap_or_default(),
+                missing_temperature: w.temperature_c.iter().filter(|t| !t.is_finite()).count(),
+            })
+            .collect();
+        let mut sites_without_weather: Vec<String> = match &dataset.weather {
+            None => Vec::new(),
+            Some(w) => {
+                dataset.meters.iter().filter(|m| w.site(&m.site).is_none()).map(|m| m.site.clone()).collect()
+            }
+        };
+        sites_without_weather.sort();
+        sites_without_weather.dedup();
+        Self {
+            meters,
+            unknown_meters,
+            meters_without_readings,
+            gas_meters_without_capacity,
+            weather,
+            sites_without_weather,
+        }
     }
 
     /// Total number of findings, all meters together.
@@ -173,5 +219,7 @@ impl ValidationReport {
             + self.unknown_meters.len()
             + self.meters_without_readings.len()
             + self.gas_meters_without_capacity.len()
+            + self.weather.iter().map(|w| w.missing_temperature).sum::<usize>()
+            + self.sites_without_weather.len()
     }
 }
