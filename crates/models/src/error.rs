@@ -1,7 +1,9 @@
 //! The one error type of `vader-models`.
 
-/// Everything that can go wrong while fitting or applying a model.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+use std::path::PathBuf;
+
+/// Everything that can go wrong while fitting, applying, saving or loading a model.
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A parameter is out of its range.
@@ -19,6 +21,52 @@ pub enum Error {
         needed: usize,
         /// How many there are.
         found: usize,
+    },
+    /// Inconsistent shapes: names and columns, rows and targets.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// A model needs a feature the matrix does not have.
+    #[error("feature `{name}` is not in the matrix (columns: {available})")]
+    MissingFeature {
+        /// The feature.
+        name: String,
+        /// The columns there are.
+        available: String,
+    },
+    /// A matrix does not have the columns a fitted model was trained on.
+    #[error("the matrix lacks columns the model was trained on: {missing} (model columns: {expected})")]
+    ColumnMismatch {
+        /// The model's columns.
+        expected: String,
+        /// Those the matrix lacks.
+        missing: String,
+    },
+    /// The underlying solver failed.
+    #[error("{model} failed to fit: {reason}")]
+    Fit {
+        /// The model.
+        model: &'static str,
+        /// What the solver said.
+        reason: String,
+    },
+    /// A model file could not be read or written.
+    #[error("{path}: {action} failed")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// "reading" or "writing".
+        action: &'static str,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A model file is not a vader model, or of a format this version cannot read.
+    #[error("{path}: not a vader model file: {reason}")]
+    BadModelFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
     },
 }
 

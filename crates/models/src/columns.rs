@@ -1,0 +1,24 @@
+//! Names of the feature columns that models refer to by meaning.
+//!
+//! The features crate builds these columns; baseline rules read them. Keeping the names in one
+//! place keeps the two crates in step.
+
+/// Total of the most recent complete day known at the decision time.
+pub const LAST_DAY: &str = "last_day";
+/// Total of the same weekday one week before the target day (if known at the decision time).
+pub const SAME_WEEKDAY_LAST_WEEK: &str = "same_weekday_last_week";
+
+/// Mean daily total over the last `days` complete days known at the decision time.
+pub fn mean_days(days: u32) -> String {
+    format!("mean_{days}d")
+}
+
+/// Standard deviation of daily totals over the last `days` complete days known.
+pub fn std_days(days: u32) -> String {
+    format!("std_{days}d")
+}
+
+/// Total of the day `k` days before the target day, if complete and known at decision time.
+pub fn lag_days(k: u32) -> String {
+    format!("lag_{k}d")
+}

@@ -1,0 +1,127 @@
+//! The common trait: a recipe fits into a fitted model; a fitted model predicts.
+//!
+//! As in augurs, the recipe ([`Fit`]) and the fitted model ([`Predict`]) are distinct types, so
+//! an unfitted model cannot be asked for a prediction. [`Predict`] is object-safe and
+//! [`FitBoxed`] gives any recipe a boxed form, so a backtest can hold a list of different
+//! models and run them side by side.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::matrix::FeatureMatrix;
+use crate::saved::FittedModel;
+
+/// A model recipe: checked parameters, ready to fit.
+pub trait Fit {
+    /// The fitted model this recipe produces.
+    type Fitted: Predict + 'static;
+
+    /// Fits on the rows of `x` with targets `y` (one per row).
+    fn fit(&self, x: &FeatureMatrix, y: &[f64]) -> Result<Self::Fitted>;
+}
+
+/// A fitted model.
+pub trait Predict: Send + Sync {
+    /// A short name for tables ("ols", "seasonal-naive", ...).
+    fn name(&self) -> &str;
+
+    /// The feature columns the model reads, in its order.
+    fn feature_names(&self) -> &[String];
+
+    /// Predicts one value per row of `x`. Columns are matched by name, so their order in `x`
+    /// does not matter; a missing column is an error.
+    fn predict(&self, x: &FeatureMatrix) -> Result<Vec<f64>>;
+
+    /// The model in its serializable form, for saving.
+    fn to_saved(&self) -> FittedModel;
+}
+
+/// The boxed form of [`Fit`], for lists of different models.
+pub trait FitBoxed: Send + Sync {
+    /// A short name for tables.
+    fn name(&self) -> String;
+
+    /// Fits and boxes the fitted model.
+    fn fit_boxed(&self, x: &FeatureMatrix, y: &[f64]) -> Result<Box<dyn Predict>>;
+}
+
+/// Checks that targets and rows agree, a check every model's `fit` starts with.
+pub(crate) fn check_rows(x: &FeatureMatrix, y: &[f64]) -> Result<()> {
+    if x.nrows() != y.len() {
+        return Err(crate::Error::Shape(format!("{} rows for {} targets", x.nrows(), y.len())));
+    }
+    if y.is_empty() {
+        return Err(crate::Error::NotEnoughData { needed: 1, found: 0 });
+    }
+    Ok(())
+}
+
+/// Every model vader knows, by recipe: the type a command line or a config file names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "kebab-case")]
+pub enum ModelSpec {
+    /// The last complete day known at the decision time.
+    Persistence,
+    /// The same weekday one week before the target day.
+    SeasonalNaive,
+    /// The mean of the last `days` complete days (7, 14 or 28).
+    MeanOfLastDays {
+        /// Window length in days.
+        days: u32,
+    },
+    /// Ordinary least squares on all features.
+    Ols,
+    /// Ridge regression on standardized features.
+    Ridge {
+        /// L2 penalty.
+        lambda: f64,
+    },
+}
+
+impl ModelSpec {
+    /// A short name for tables.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Persistence => "persistence".into(),
+            Self::SeasonalNaive => "seasonal-naive".into(),
+            Self::MeanOfLastDays { days } => format!("mean-{days}d"),
+            Self::Ols => "ols".into(),
+            Self::Ridge { .. } => "ridge".into(),
+        }
+    }
+
+    /// Parses a name as written on the command line: `persistence`, `seasonal-naive`,
+    /// `mean-7d`, `ols`, `linear` (= ols), `ridge` (λ = 1).
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "persistence" => Self::Persistence,
+            "seasonal-naive" => Self::SeasonalNaive,
+            "ols" | "linear" => Self::Ols,
+            "ridge" => Self::Ridge { lambda: 1.0 },
+            other => {
+                let days = other.strip_prefix("mean-")?.strip_suffix('d')?.parse().ok()?;
+                Self::MeanOfLastDays { days }
+            }
+        })
+    }
+}
+
+impl FitBoxed for ModelSpec {
+    fn name(&self) -> String {
+        ModelSpec::name(self)
+    }
+
+    fn fit_boxed(&self, x: &FeatureMatrix, y: &[f64]) -> Result<Box<dyn Predict>> {
+        use crate::baseline::{Baseline, BaselineRule};
+        use crate::linear::{LinearParams, Penalty};
+        Ok(match *self {
+            Self::Persistence => Box::new(Baseline::new(BaselineRule::Persistence).fit(x, y)?),
+            Self::SeasonalNaive => Box::new(Baseline::new(BaselineRule::SeasonalNaive).fit(x, y)?),
+            Self::MeanOfLastDays { days } => {
+                Box::new(Baseline::new(BaselineRule::MeanOfLastDays(days)).fit(x, y)?)
+            }
+            Self::Ols => Box::new(LinearParams::new(Penalty::None).check()?.fit(x, y)?),
+            Self::Ridge { lambda } => Box::new(LinearParams::new(Penalty::Ridge(lambda)).check()?.fit(x, y)?),
+        })
+    }
+}
