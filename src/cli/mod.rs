@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod capacity;
 mod dataset;
+mod models;
 mod table_png;
 mod time_arg;
 mod validate;
@@ -25,6 +26,12 @@ enum Command {
     Validate(validate::Args),
     /// Intraday capacity alert: projected gas-day consumption of each gas meter vs its capacity.
     Capacity(capacity::Args),
+    /// Train a model for a daily target and save it.
+    Train(models::TrainArgs),
+    /// Nominate day D with a saved model, as of D's decision time.
+    Nominate(models::NominateArgs),
+    /// Walk-forward comparison of models over a test period (error metrics; euros come next).
+    Backtest(models::BacktestArgs),
     /// Generate datasets.
     #[command(subcommand)]
     Dataset(dataset::Command),
@@ -55,6 +62,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Capacity(args) => capacity::run(args),
+        Command::Train(args) => models::train(args),
+        Command::Nominate(args) => models::nominate(args),
+        Command::Backtest(args) => models::backtest(args),
         Command::Dataset(cmd) => dataset::run(cmd),
     }
 }

@@ -41,6 +41,13 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    /// The dataset as it stood at `at` (Unix seconds): readings not yet known are removed.
+    pub fn known_at(&self, at: i64, delay_s: i64) -> Self {
+        Self { readings: self.readings.known_at(at, delay_s), ..self.clone() }
+    }
+}
+
 fn find(dir: &Path, stem: &'static str, required: bool) -> Result<Option<PathBuf>> {
     let candidates = [format!("{stem}.parquet"), format!("{stem}.csv")];
     if let Some(found) = candidates.iter().map(|c| dir.join(c)).find(|p| p.is_file()) {

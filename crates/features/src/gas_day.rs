@@ -72,7 +72,7 @@ impl DayConvention {
 
 /// The UTC instant of a local wall-clock time; in a spring-forward gap, the first valid
 /// instant after it; in an autumn overlap, the earlier of the two.
-fn local_to_utc(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
+pub(crate) fn local_to_utc(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
     let mut probe = local;
     for _ in 0..4 {
         if let Some(t) = tz.from_local_datetime(&probe).earliest() {

@@ -1,5 +1,8 @@
 #![doc = include_str!("../README.md")]
 
+pub mod as_of;
+pub mod calendar;
+pub mod daily;
 mod dataset;
 mod error;
 pub mod gas_day;
@@ -9,14 +12,18 @@ mod readings;
 #[cfg(feature = "synth")]
 pub mod synth;
 mod table;
+pub mod target;
 pub mod validate;
 mod weather;
 
+pub use as_of::{FeatureTable, RowKey, daily_features};
+pub use daily::DailyTotals;
 pub use dataset::Dataset;
 pub use error::{Conflict, Error, Location, Result};
 pub use gas_day::DayConvention;
 pub use intraday::{IntradaySnapshot, SnapshotParams};
 pub use meters::{Commodity, DEFAULT_TIMEZONE, Meter, Meters};
 pub use readings::{MeterSeries, Readings, format_utc, infer_interval};
+pub use target::Target;
 pub use validate::ValidationReport;
 pub use weather::{SiteWeather, Weather};

@@ -182,6 +182,26 @@ impl Readings {
         Self { path: PathBuf::new(), series, duplicates_dropped: BTreeMap::new() }
     }
 
+    /// The readings as they stood at `at`: only those known by then (see
+    /// [`MeterSeries::known_at`]). Replaying a decision on this view is what "as of" means.
+    pub fn known_at(&self, at: i64, delay_s: i64) -> Self {
+        let series = self
+            .series
+            .iter()
+            .map(|s| {
+                let keep: Vec<usize> = (0..s.len()).filter(|&i| s.known_at(i, delay_s) <= at).collect();
+                MeterSeries {
+                    meter_id: s.meter_id.clone(),
+                    start: keep.iter().map(|&i| s.start[i]).collect(),
+                    energy_kwh: keep.iter().map(|&i| s.energy_kwh[i]).collect(),
+                    received_at: s.received_at.as_ref().map(|r| keep.iter().map(|&i| r[i]).collect()),
+                    interval_s: s.interval_s,
+                }
+            })
+            .collect();
+        Self { path: self.path.clone(), series, duplicates_dropped: self.duplicates_dropped.clone() }
+    }
+
     /// The series of one meter.
     pub fn get(&self, meter_id: &str) -> Option<&MeterSeries> {
         self.series.binary_search_by(|s| s.meter_id.as_str().cmp(meter_id)).ok().map(|i| &self.series[i])

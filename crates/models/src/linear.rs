@@ -1,17 +1,22 @@
-//! Linear models: ordinary least squares (linfa-linear) and ridge (linfa-elasticnet).
+//! Linear models: ordinary least squares and ridge, both solved by linfa-linear.
 //!
 //! Features are standardized on the training rows; a missing value (NaN) is replaced by the
 //! training mean of its column, so it adds nothing to the prediction. Constant columns are
 //! left out. Targets are standardized too, which makes the ridge penalty independent of the
 //! meter's size.
 //!
+//! Ridge is solved exactly as least squares on the standardized rows augmented with
+//! `√(nλ)·I`, which minimizes `‖t − Zβ‖²/(2n) + λ‖β‖²/2`; with [`Penalty::RidgeCv`], λ is chosen
+//! from a grid by the error on the last fifth of the training rows (rows are taken to be in time
+//! order), then the model is refitted on all rows.
+//!
 //! | Name | Default | Purpose | Range |
 //! | --- | --- | --- | --- |
-//! | `penalty` | `None` | `None` for OLS, `Ridge(λ)` for ridge | λ > 0 |
+//! | `penalty` | `None` | `None` for OLS, `Ridge(λ)` for ridge, `RidgeCv` to choose λ | λ > 0 |
 
 use linfa::Dataset;
 use linfa::traits::Fit as _;
-use linfa_elasticnet::ElasticNet;
+use linfa_linalg::cholesky::SolveC;
 use linfa_linear::LinearRegression;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
@@ -29,7 +34,12 @@ pub enum Penalty {
     None,
     /// Ridge: L2 penalty λ on standardized coefficients.
     Ridge(f64),
+    /// Ridge with λ chosen from [`RIDGE_GRID`] on a time-ordered validation tail.
+    RidgeCv,
 }
+
+/// The λ values [`Penalty::RidgeCv`] chooses from.
+pub const RIDGE_GRID: [f64; 6] = [1e-4, 1e-3, 1e-2, 3e-2, 1e-1, 1.0];
 
 /// Unchecked parameters of a linear model.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -117,23 +127,14 @@ impl Fit for ValidLinearParams {
             if v.is_finite() { (v - mean[k]) / scale[k] } else { 0.0 }
         });
         let t = Array1::from_iter(y.iter().map(|v| (v - y_mean) / y_scale));
-        let data = Dataset::new(z, t);
 
-        let (coef, intercept, name) = match self.penalty {
-            Penalty::None => {
-                let fitted = LinearRegression::new()
-                    .fit(&data)
-                    .map_err(|e| Error::Fit { model: "ols", reason: e.to_string() })?;
-                (fitted.params().to_vec(), fitted.intercept(), "ols")
-            }
-            Penalty::Ridge(lambda) => {
-                let fitted = ElasticNet::ridge()
-                    .penalty(lambda)
-                    .fit(&data)
-                    .map_err(|e| Error::Fit { model: "ridge", reason: e.to_string() })?;
-                (fitted.hyperplane().to_vec(), fitted.intercept(), "ridge")
-            }
+        let (lambda, name) = match self.penalty {
+            Penalty::None => (0.0, "ols"),
+            Penalty::Ridge(lambda) => (lambda, "ridge"),
+            Penalty::RidgeCv => (choose_lambda(&z, &t)?, "ridge"),
         };
+        let (coef, intercept) = solve(&z, &t, lambda)?;
+        let penalty = if lambda > 0.0 { Penalty::Ridge(lambda) } else { Penalty::None };
         if coef.iter().any(|c| !c.is_finite()) {
             return Err(Error::Fit {
                 model: "ols",
@@ -142,7 +143,7 @@ impl Fit for ValidLinearParams {
         }
         Ok(FittedLinear {
             name: name.to_string(),
-            penalty: self.penalty,
+            penalty,
             columns,
             mean,
             scale,
@@ -152,6 +153,52 @@ impl Fit for ValidLinearParams {
             intercept,
         })
     }
+}
+
+/// Least squares of `t` on `z`: OLS (with intercept) by linfa-linear when `lambda` is 0; ridge
+/// otherwise, from the normal equations `(ZᵀZ + nλI)β = Zᵀt` solved by Cholesky (features and
+/// targets are centred, so no intercept).
+fn solve(z: &Array2<f64>, t: &Array1<f64>, lambda: f64) -> Result<(Vec<f64>, f64)> {
+    if lambda <= 0.0 {
+        let fitted = LinearRegression::new()
+            .fit(&Dataset::new(z.clone(), t.clone()))
+            .map_err(|e| Error::Fit { model: "ols", reason: e.to_string() })?;
+        return Ok((fitted.params().to_vec(), fitted.intercept()));
+    }
+    Ok((ridge(&z.t().dot(z), &z.t().dot(t), z.nrows(), lambda)?, 0.0))
+}
+
+/// Ridge coefficients from the Gram matrix `ZᵀZ` and `Zᵀt` of `n` rows.
+fn ridge(gram: &Array2<f64>, zt: &Array1<f64>, n: usize, lambda: f64) -> Result<Vec<f64>> {
+    let mut a = gram.clone();
+    for j in 0..a.nrows() {
+        a[[j, j]] += n as f64 * lambda;
+    }
+    let b = zt.clone().insert_axis(ndarray::Axis(1));
+    let beta = a.solvec(&b).map_err(|e| Error::Fit { model: "ridge", reason: e.to_string() })?;
+    Ok(beta.column(0).to_vec())
+}
+
+/// The λ of [`RIDGE_GRID`] with the least absolute error on the last fifth of the rows, fitted
+/// on the rows before it (on standardized, centred data).
+fn choose_lambda(z: &Array2<f64>, t: &Array1<f64>) -> Result<f64> {
+    let n = z.nrows();
+    let cut = n - n / 5;
+    if n / 5 < 5 || cut < 10 {
+        return Ok(RIDGE_GRID[2]);
+    }
+    let (z_fit, z_val) = (z.slice(ndarray::s![..cut, ..]), z.slice(ndarray::s![cut.., ..]));
+    let (t_fit, t_val) = (t.slice(ndarray::s![..cut]), t.slice(ndarray::s![cut..]));
+    let (gram, zt) = (z_fit.t().dot(&z_fit), z_fit.t().dot(&t_fit));
+    let mut best = (f64::INFINITY, RIDGE_GRID[2]);
+    for lambda in RIDGE_GRID {
+        let coef = Array1::from(ridge(&gram, &zt, cut, lambda)?);
+        let err: f64 = (z_val.dot(&coef) - t_val).mapv(f64::abs).sum();
+        if err < best.0 {
+            best = (err, lambda);
+        }
+    }
+    Ok(best.1)
 }
 
 fn mean_std(v: &[f64]) -> (f64, f64) {

@@ -71,10 +71,10 @@ pub enum ModelSpec {
     },
     /// Ordinary least squares on all features.
     Ols,
-    /// Ridge regression on standardized features.
+    /// Ridge regression on standardized features; λ chosen on a validation tail when `None`.
     Ridge {
         /// L2 penalty.
-        lambda: f64,
+        lambda: Option<f64>,
     },
 }
 
@@ -86,18 +86,20 @@ impl ModelSpec {
             Self::SeasonalNaive => "seasonal-naive".into(),
             Self::MeanOfLastDays { days } => format!("mean-{days}d"),
             Self::Ols => "ols".into(),
-            Self::Ridge { .. } => "ridge".into(),
+            Self::Ridge { lambda: None } => "ridge".into(),
+            Self::Ridge { lambda: Some(l) } => format!("ridge-{l}"),
         }
     }
 
     /// Parses a name as written on the command line: `persistence`, `seasonal-naive`,
-    /// `mean-7d`, `ols`, `linear` (= ols), `ridge` (λ = 1).
+    /// `mean-7d`, `ols`, `linear` (= ols), `ridge` (λ chosen on a validation tail), `ridge-0.1`.
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "persistence" => Self::Persistence,
             "seasonal-naive" => Self::SeasonalNaive,
             "ols" | "linear" => Self::Ols,
-            "ridge" => Self::Ridge { lambda: 1.0 },
+            "ridge" => Self::Ridge { lambda: None },
+            other if other.starts_with("ridge-") => Self::Ridge { lambda: Some(other[6..].parse().ok()?) },
             other => {
                 let days = other.strip_prefix("mean-")?.strip_suffix('d')?.parse().ok()?;
                 Self::MeanOfLastDays { days }
@@ -121,7 +123,10 @@ impl FitBoxed for ModelSpec {
                 Box::new(Baseline::new(BaselineRule::MeanOfLastDays(days)).fit(x, y)?)
             }
             Self::Ols => Box::new(LinearParams::new(Penalty::None).check()?.fit(x, y)?),
-            Self::Ridge { lambda } => Box::new(LinearParams::new(Penalty::Ridge(lambda)).check()?.fit(x, y)?),
+            Self::Ridge { lambda } => {
+                let penalty = lambda.map_or(Penalty::RidgeCv, Penalty::Ridge);
+                Box::new(LinearParams::new(penalty).check()?.fit(x, y)?)
+            }
         })
     }
 }

@@ -1,0 +1,142 @@
+//! Walk-forward evaluation: replay daily decisions over a test period, refitting models on
+//! what was known at each refit.
+//!
+//! For each meter, every target day of the test period gets a forecast made at its decision
+//! time from as-of features. Models are refitted every `refit_days` days on the rows whose
+//! actual was known at the decision time of the refit day (expanding window), so no forecast
+//! is made by a model that saw its own target, or any later one.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use vader_features::as_of::days_between;
+use vader_features::{Dataset, Meter, Target, daily_features};
+use vader_models::{FitBoxed, ModelSpec};
+
+use crate::error::{Error, Result};
+
+/// How a walk-forward run is set up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WalkForwardParams {
+    /// The forecast target.
+    pub target: Target,
+    /// First target day of the test period.
+    pub test_from: NaiveDate,
+    /// Last target day of the test period.
+    pub test_to: NaiveDate,
+    /// Days between refits.
+    pub refit_days: u32,
+    /// Delay before a reading is known, for readings without `received_at`, seconds.
+    pub delay_s: i64,
+}
+
+/// One forecast and what happened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Forecast {
+    /// The meter.
+    pub meter_id: String,
+    /// The model.
+    pub model: String,
+    /// The target day.
+    pub day: NaiveDate,
+    /// The decision instant, Unix seconds.
+    pub decision_at: i64,
+    /// The forecast, kWh.
+    pub forecast_kwh: f64,
+    /// The actual, kWh (NaN when the day is incomplete in the data).
+    pub actual_kwh: f64,
+}
+
+/// Runs the walk-forward for every meter in `meters` and every model in `models`.
+pub fn walk_forward(
+    data: &Dataset,
+    meters: &[&Meter],
+    models: &[ModelSpec],
+    params: &WalkForwardParams,
+) -> Result<Vec<Forecast>> {
+    if params.refit_days == 0 {
+        return Err(Error::Invalid("refit_days must be at least 1".into()));
+    }
+    if params.test_to < params.test_from {
+        return Err(Error::Invalid(format!("empty test period {} to {}", params.test_from, params.test_to)));
+    }
+    let mut out = Vec::new();
+    for meter in meters {
+        let series = data
+            .readings
+            .get(&meter.meter_id)
+            .ok_or_else(|| Error::Invalid(format!("meter {} has no readings", meter.meter_id)))?;
+        let Some(&first) = series.start.first() else { continue };
+        let first_day = params
+            .target
+            .convention()
+            .day_of(chrono::DateTime::from_timestamp(first, 0).unwrap_or_default(), meter.timezone);
+        let days = days_between(first_day, params.test_to);
+        let table = daily_features(data, std::slice::from_ref(meter), params.target, &days, params.delay_s)?;
+        let test: Vec<usize> = (0..days.len()).filter(|&i| days[i] >= params.test_from).collect();
+        for chunk in test.chunks(params.refit_days as usize) {
+            let refit_at = table.keys[chunk[0]].decision_at;
+            let train: Vec<usize> = (0..days.len())
+                .filter(|&i| table.actual_known_at[i] <= refit_at && table.actual[i].is_finite())
+                .collect();
+            let x_train = table.matrix.rows(&train);
+            let y_train: Vec<f64> = train.iter().map(|&i| table.actual[i]).collect();
+            let x_test = table.matrix.rows(chunk);
+            for spec in models {
+                let fitted = spec.fit_boxed(&x_train, &y_train)?;
+                let predictions = fitted.predict(&x_test)?;
+                for (&i, p) in chunk.iter().zip(predictions) {
+                    out.push(Forecast {
+                        meter_id: meter.meter_id.clone(),
+                        model: spec.name(),
+                        day: days[i],
+                        decision_at: table.keys[i].decision_at,
+                        forecast_kwh: p,
+                        actual_kwh: table.actual[i],
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Error metrics of a set of forecasts (rows with a known actual).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Forecasts scored.
+    pub n: usize,
+    /// Mean absolute error, kWh.
+    pub mae: f64,
+    /// Root mean squared error, kWh.
+    pub rmse: f64,
+    /// Weighted absolute percentage error: Σ|e| / Σ|actual|.
+    pub wape: f64,
+    /// Mean error (forecast − actual), kWh: positive when nominating long.
+    pub bias: f64,
+}
+
+impl Metrics {
+    /// Scores `forecasts`, skipping those without an actual.
+    pub fn of<'a>(forecasts: impl IntoIterator<Item = &'a Forecast>) -> Self {
+        let (mut n, mut abs, mut sq, mut err, mut total) = (0_usize, 0.0, 0.0, 0.0, 0.0);
+        for f in forecasts {
+            if !(f.actual_kwh.is_finite() && f.forecast_kwh.is_finite()) {
+                continue;
+            }
+            let e = f.forecast_kwh - f.actual_kwh;
+            n += 1;
+            abs += e.abs();
+            sq += e * e;
+            err += e;
+            total += f.actual_kwh.abs();
+        }
+        let k = n.max(1) as f64;
+        Self {
+            n,
+            mae: abs / k,
+            rmse: (sq / k).sqrt(),
+            wape: if total > 0.0 { abs / total } else { f64::NAN },
+            bias: err / k,
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! As-of features for daily targets: everything a forecast for day D may know at its decision
+//! time, and nothing more.
+//!
+//! Readings enter a feature only through [`DailyTotals::known_total`] (a day counts once all of
+//! its readings had arrived) and [`IntradaySnapshot`] (readings known at the instant), so a
+//! reading that arrives after the decision time cannot change any feature. Calendar features
+//! are known in advance. Temperatures of the target day come from the weather file, which is
+//! read as a perfect forecast.
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use ndarray::Array2;
+use vader_models::{FeatureMatrix, IntradayState, ProjectionRule, columns};
+
+use crate::calendar::{is_bridge_day, is_french_holiday};
+use crate::daily::DailyTotals;
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::intraday::{IntradaySnapshot, SnapshotParams};
+use crate::meters::Meter;
+use crate::target::Target;
+use crate::weather::SiteWeather;
+
+/// Heating degree-day base, °C.
+pub const HDD_BASE_C: f64 = 15.0;
+/// Cooling degree-day base, °C.
+pub const CDD_BASE_C: f64 = 22.0;
+
+const LAGS: [u32; 2] = [3, 14];
+const WINDOWS: [u32; 3] = [7, 14, 28];
+
+/// Names of the feature columns, in matrix order.
+pub fn feature_names() -> Vec<String> {
+    let mut names = vec![columns::LAST_DAY.to_string(), columns::SAME_WEEKDAY_LAST_WEEK.to_string()];
+    names.extend(LAGS.iter().map(|&k| columns::lag_days(k)));
+    names.extend(WINDOWS.iter().map(|&k| columns::mean_days(k)));
+    names.extend([7, 28].iter().map(|&k| columns::std_days(k)));
+    names.extend(
+        [
+            "eve_projected",
+            "eve_known_hours",
+            "dow_mon",
+            "dow_tue",
+            "dow_wed",
+            "dow_thu",
+            "dow_fri",
+            "dow_sat",
+            "holiday",
+            "bridge",
+            "doy_sin",
+            "doy_cos",
+            "temp_mean",
+            "hdd",
+            "cdd",
+            "temp_change",
+        ]
+        .map(String::from),
+    );
+    names
+}
+
+/// One row's identity: which meter, which target day, decided when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowKey {
+    /// The meter.
+    pub meter_id: String,
+    /// The target day.
+    pub day: NaiveDate,
+    /// The decision instant, Unix seconds.
+    pub decision_at: i64,
+}
+
+/// Feature rows with their keys and targets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureTable {
+    /// The target the rows are for.
+    pub target: Target,
+    /// One key per row.
+    pub keys: Vec<RowKey>,
+    /// The features, one row per key.
+    pub matrix: FeatureMatrix,
+    /// The actual total of each target day, NaN where the day is incomplete in the data.
+    pub actual: Vec<f64>,
+    /// When each actual became known (Unix seconds; `i64::MAX` if never): a row may train a
+    /// model only from that instant on.
+    pub actual_known_at: Vec<i64>,
+}
+
+/// Builds as-of rows for `target` for every day in `days` and every meter in `meters`
+/// (meter-major order). `delay_s` applies to readings without `received_at`.
+pub fn daily_features(
+    data: &Dataset,
+    meters: &[&Meter],
+    target: Target,
+    days: &[NaiveDate],
+    delay_s: i64,
+) -> Result<FeatureTable> {
+    let names = feature_names();
+    let mut keys = Vec::with_capacity(meters.len() * days.len());
+    let mut actual = Vec::with_capacity(keys.capacity());
+    let mut actual_known_at = Vec::with_capacity(keys.capacity());
+    let mut flat: Vec<f64> = Vec::with_capacity(keys.capacity() * names.len());
+    for meter in meters {
+        let Some(series) = data.readings.get(&meter.meter_id) else {
+            return Err(Error::Invalid(format!("meter {} has no readings", meter.meter_id)));
+        };
+        let tz = meter.timezone;
+        let daily = DailyTotals::of(series, target.convention(), tz, delay_s);
+        let weather = data.weather.as_ref().and_then(|w| w.site(&meter.site));
+        for &day in days {
+            let at = target.decision_time(day, tz);
+            let row_start = flat.len();
+            let back = |k: u32| day.checked_sub_days(Days::new(u64::from(k)));
+            let known = |d: Option<NaiveDate>| d.and_then(|d| daily.known_total(d, at)).unwrap_or(f64::NAN);
+
+            // Most recent complete day known at decision time (up to two weeks back).
+            let last =
+                (2..=15).find_map(|k| back(k).and_then(|d| daily.known_total(d, at))).unwrap_or(f64::NAN);
+            flat.push(last);
+            flat.push(known(back(7)));
+            flat.extend(LAGS.iter().map(|&k| known(back(k))));
+            let window = |k: u32| -> Vec<f64> {
+                (2..k + 2).filter_map(|j| back(j).and_then(|d| daily.known_total(d, at))).collect()
+            };
+            for k in WINDOWS {
+                flat.push(mean_if_enough(&window(k), k));
+            }
+            for k in [7, 28] {
+                flat.push(std_if_enough(&window(k), k));
+            }
+
+            // The eve (D-1) is under way at decision time: project it with the production rule.
+            let snap = IntradaySnapshot::take(
+                series,
+                tz,
+                at,
+                SnapshotParams { convention: target.convention(), delay_s, ..SnapshotParams::default() },
+            );
+            let recent: Vec<f64> = snap.recent_hours.iter().map(|h| h.1).collect();
+            let state = IntradayState {
+                hours_in_day: f64::from(snap.hours_in_day),
+                consumed_kwh: snap.consumed_kwh,
+                hours_covered: snap.hours_covered,
+                recent_hours_kwh: &recent,
+            };
+            flat.push(ProjectionRule::SoFarPlusRate { hours: 5 }.project(&state).unwrap_or(f64::NAN));
+            flat.push(snap.hours_covered);
+
+            // Calendar of the target day.
+            let dow = day.weekday();
+            for w in [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat] {
+                flat.push(f64::from(u8::from(dow == w)));
+            }
+            flat.push(f64::from(u8::from(is_french_holiday(day))));
+            flat.push(f64::from(u8::from(is_bridge_day(day))));
+            let angle = std::f64::consts::TAU * f64::from(day.ordinal0()) / 365.25;
+            flat.push(angle.sin());
+            flat.push(angle.cos());
+
+            // Weather of the target day (and the change from the eve).
+            let temp = |d: NaiveDate| {
+                weather.map_or(f64::NAN, |w| {
+                    let (s, e) = target.convention().bounds(d, tz);
+                    mean_temperature(w, s.timestamp(), e.timestamp())
+                })
+            };
+            let t = temp(day);
+            flat.push(t);
+            flat.push((HDD_BASE_C - t).max(0.0));
+            flat.push((t - CDD_BASE_C).max(0.0));
+            flat.push(t - back(1).map_or(f64::NAN, temp));
+            debug_assert_eq!(flat.len() - row_start, names.len());
+
+            keys.push(RowKey { meter_id: meter.meter_id.clone(), day, decision_at: at });
+            actual.push(daily.final_total(day).unwrap_or(f64::NAN));
+            actual_known_at.push(daily.index(day).map_or(i64::MAX, |i| daily.complete_at[i]));
+        }
+    }
+    let values = Array2::from_shape_vec((keys.len(), names.len()), flat)
+        .map_err(|e| Error::Invalid(format!("feature matrix shape: {e}")))?;
+    let matrix = FeatureMatrix::new(names, values).map_err(|e| Error::Invalid(e.to_string()))?;
+    Ok(FeatureTable { target, keys, matrix, actual, actual_known_at })
+}
+
+/// Mean of `v` if it holds at least half of the `window` days, else NaN.
+fn mean_if_enough(v: &[f64], window: u32) -> f64 {
+    if (v.len() as f64) < f64::from(window) / 2.0 {
+        return f64::NAN;
+    }
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// Standard deviation of `v` if it holds at least half of the `window` days, else NaN.
+fn std_if_enough(v: &[f64], window: u32) -> f64 {
+    let m = mean_if_enough(v, window);
+    if m.is_nan() || v.len() < 2 {
+        return f64::NAN;
+    }
+    (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+}
+
+/// Mean temperature over `[start, end)`, NaN without data.
+fn mean_temperature(w: &SiteWeather, start: i64, end: i64) -> f64 {
+    let lo = w.timestamp.partition_point(|&t| t < start);
+    let hi = w.timestamp.partition_point(|&t| t < end);
+    let v: Vec<f64> = w.temperature_c[lo..hi.max(lo)].iter().copied().filter(|t| t.is_finite()).collect();
+    if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
+}
+
+/// Every day from `first` to `last`, inclusive.
+pub fn days_between(first: NaiveDate, last: NaiveDate) -> Vec<NaiveDate> {
+    first.iter_days().take_while(|d| *d <= last).collect()
+}

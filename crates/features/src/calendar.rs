@@ -1,0 +1,110 @@
+//! Calendar facts of a day: French public holidays (with the Easter-based ones) and bridge days.
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use vader_features::calendar::{easter_sunday, is_bridge_day, is_french_holiday};
+//!
+//! let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+//! assert_eq!(easter_sunday(2025), Some(d(2025, 4, 20)));
+//! assert!(is_french_holiday(d(2025, 5, 29))); // Ascension Thursday
+//! assert!(is_bridge_day(d(2025, 5, 30)));     // the Friday after it
+//! ```
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+
+/// Easter Sunday of `year` in the Gregorian calendar (anonymous Gregorian algorithm).
+pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
+}
+
+/// Whether `day` is a public holiday in metropolitan France (the eleven national ones).
+pub fn is_french_holiday(day: NaiveDate) -> bool {
+    let fixed = matches!(
+        (day.month(), day.day()),
+        (1, 1) | (5, 1) | (5, 8) | (7, 14) | (8, 15) | (11, 1) | (11, 11) | (12, 25)
+    );
+    fixed
+        || easter_sunday(day.year()).is_some_and(|easter| {
+            // Easter Monday, Ascension Thursday, Whit Monday.
+            [1, 39, 50].iter().any(|&offset| easter.checked_add_days(Days::new(offset)) == Some(day))
+        })
+}
+
+/// Whether `day` is a bridge day ("pont"): a Monday before a Tuesday holiday or a Friday after
+/// a Thursday holiday, which many sites take off.
+pub fn is_bridge_day(day: NaiveDate) -> bool {
+    let next_to_holiday = match day.weekday() {
+        Weekday::Mon => day.succ_opt().is_some_and(is_french_holiday),
+        Weekday::Fri => day.pred_opt().is_some_and(is_french_holiday),
+        _ => false,
+    };
+    next_to_holiday && !is_french_holiday(day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn easter_dates_match_the_published_ones() {
+        for (y, m, day) in [
+            (2019, 4, 21),
+            (2020, 4, 12),
+            (2021, 4, 4),
+            (2022, 4, 17),
+            (2023, 4, 9),
+            (2024, 3, 31),
+            (2025, 4, 20),
+            (2026, 4, 5),
+        ] {
+            assert_eq!(easter_sunday(y), Some(d(y, m, day)));
+        }
+    }
+
+    #[test]
+    fn french_holidays_of_2024_are_the_eleven() {
+        let mut day = d(2024, 1, 1);
+        let mut holidays = Vec::new();
+        while day.year() == 2024 {
+            if is_french_holiday(day) {
+                holidays.push(day.format("%m-%d").to_string());
+            }
+            day = day.succ_opt().expect("date");
+        }
+        assert_eq!(
+            holidays,
+            [
+                "01-01", "04-01", "05-01", "05-08", "05-09", "05-20", "07-14", "08-15", "11-01", "11-11",
+                "12-25"
+            ]
+        );
+    }
+
+    #[test]
+    fn bridges_follow_thursday_and_precede_tuesday_holidays() {
+        assert!(is_bridge_day(d(2024, 5, 10))); // Friday after Ascension (Thursday 9 May)
+        assert!(is_bridge_day(d(2025, 12, 26))); // Friday after a Thursday Christmas
+        assert!(is_bridge_day(d(2026, 7, 13))); // Monday before Tuesday 14 July
+        assert!(!is_bridge_day(d(2024, 5, 9))); // the holiday itself
+        assert!(!is_bridge_day(d(2025, 8, 14))); // Thursday before a Friday holiday: no bridge
+        assert!(!is_bridge_day(d(2024, 5, 13))); // an ordinary Monday
+    }
+}

@@ -1,0 +1,69 @@
+//! Forecast targets: what is forecast, and when the forecast must be made.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+
+use crate::gas_day::DayConvention;
+
+/// A forecast target, defined by its day convention and its decision time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// Total of gas day D (06:00 to 06:00 local), decided on D-1 at 14:00 local time (the gas
+    /// nomination deadline).
+    GasDay,
+    /// Total of calendar day D of the site, decided on D-1 at 14:00 local time.
+    Daily,
+}
+
+impl Target {
+    /// Every target, in the order commands list them.
+    pub const ALL: [Self; 2] = [Self::GasDay, Self::Daily];
+
+    /// The day convention of the target.
+    pub fn convention(self) -> DayConvention {
+        match self {
+            Self::GasDay => DayConvention::GAS,
+            Self::Daily => DayConvention::CALENDAR,
+        }
+    }
+
+    /// Local hour on D-1 at which the forecast for day D is made.
+    pub fn decision_hour(self) -> u32 {
+        14
+    }
+
+    /// The decision instant (Unix seconds) of the forecast for `day` in time zone `tz`.
+    pub fn decision_time(self, day: NaiveDate, tz: Tz) -> i64 {
+        let eve = day.pred_opt().unwrap_or(day);
+        let time = NaiveTime::from_hms_opt(self.decision_hour(), 0, 0).unwrap_or(NaiveTime::MIN);
+        crate::gas_day::local_to_utc(eve.and_time(time), tz).timestamp()
+    }
+
+    /// The name used on the command line and in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GasDay => "gas-day",
+            Self::Daily => "daily",
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Target {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| format!("unknown target {s:?} (expected one of: gas-day, daily)"))
+    }
+}

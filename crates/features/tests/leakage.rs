@@ -1,0 +1,88 @@
+//! No feature may use a reading before it was known. For random meters and target days, the
+//! features built from all the data must equal, bit for bit, those built from only the
+//! readings known at the decision time, and those built after scrambling every later reading.
+//! The check is shown to catch a deliberately leaking feature.
+
+use chrono::{Days, NaiveDate};
+use vader_features::{Dataset, FeatureTable, Meter, Target, daily_features};
+
+const DELAY: i64 = 7200;
+
+fn refinery() -> Dataset {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/refinery");
+    Dataset::open(&dir).expect("default dataset")
+}
+
+/// Multiplies by ten every reading not yet known at `at`.
+fn scrambled(data: &Dataset, at: i64) -> Dataset {
+    let series = data
+        .readings
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            for i in 0..s.len() {
+                if s.known_at(i, DELAY) > at {
+                    s.energy_kwh[i] *= 10.0;
+                }
+            }
+            s
+        })
+        .collect();
+    Dataset { readings: vader_features::Readings::from_series(series), ..data.clone() }
+}
+
+type Builder = fn(&Dataset, &Meter, Target, NaiveDate) -> FeatureTable;
+
+fn honest(data: &Dataset, meter: &Meter, target: Target, day: NaiveDate) -> FeatureTable {
+    daily_features(data, &[meter], target, &[day], DELAY).expect("features")
+}
+
+/// Columns whose value differs between the full data and an as-of view, over random draws.
+fn leaking_columns(build: Builder) -> Vec<String> {
+    let data = refinery();
+    let meters: Vec<&Meter> = data.meters.iter().collect();
+    let first = NaiveDate::from_ymd_opt(2023, 1, 20).expect("date");
+    let mut x: u64 = 2024;
+    let mut leaks = Vec::new();
+    for draw in 0..30 {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let meter = meters[(x >> 40) as usize % meters.len()];
+        let day = first + Days::new((x >> 20) % 1060);
+        let target = Target::ALL[draw % Target::ALL.len()];
+        let full = build(&data, meter, target, day);
+        let at = full.keys[0].decision_at;
+        for view in [data.known_at(at, DELAY), scrambled(&data, at)] {
+            let cut = build(&view, meter, target, day);
+            for (j, name) in full.matrix.names().iter().enumerate() {
+                let (a, b) = (full.matrix.values()[[0, j]], cut.matrix.values()[[0, j]]);
+                if a.to_bits() != b.to_bits() && !leaks.contains(name) {
+                    leaks.push(name.clone());
+                }
+            }
+        }
+    }
+    leaks
+}
+
+#[test]
+fn no_feature_sees_a_reading_before_it_was_known() {
+    assert_eq!(leaking_columns(honest), Vec::<String>::new());
+}
+
+#[test]
+fn a_leaking_feature_is_caught() {
+    // Adds the eve's final total: complete only after the decision time, so it leaks.
+    fn leaky(data: &Dataset, meter: &Meter, target: Target, day: NaiveDate) -> FeatureTable {
+        let mut table = honest(data, meter, target, day);
+        let series = data.readings.get(&meter.meter_id).expect("series");
+        let daily = vader_features::DailyTotals::of(series, target.convention(), meter.timezone, DELAY);
+        let eve = daily.final_total(day.pred_opt().expect("date")).unwrap_or(f64::NAN);
+        let mut names = table.matrix.names().to_vec();
+        names.push("eve_total".into());
+        let mut values = table.matrix.values().to_owned();
+        values.push_column(ndarray::ArrayView1::from(&[eve])).expect("column");
+        table.matrix = vader_models::FeatureMatrix::new(names, values).expect("matrix");
+        table
+    }
+    assert_eq!(leaking_columns(leaky), ["eve_total"]);
+}

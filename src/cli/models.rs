@@ -1,0 +1,293 @@
+//! `vader train`, `vader nominate` and `vader backtest`: models on daily targets.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, NaiveDate};
+use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use vader::backtest::{Metrics, WalkForwardParams, walk_forward};
+use vader::features::as_of::days_between;
+use vader::features::{Commodity, Dataset, Meter, Target, daily_features};
+use vader::models::{FitBoxed, ModelFile, ModelSpec};
+
+use super::time_arg::parse_duration_s;
+use super::validate::csv_cell;
+use super::{DataArg, OutputFormat};
+
+/// Options shared by the model commands.
+#[derive(Debug, clap::Args)]
+pub struct Common {
+    #[command(flatten)]
+    data: DataArg,
+    /// Forecast target: gas-day (gas meters, decided D-1 14:00) or daily (all meters, calendar day).
+    #[arg(long, default_value = "gas-day", value_parser = |s: &str| s.parse::<Target>())]
+    target: Target,
+    /// Only these meters (comma-separated ids). Default: every meter the target applies to.
+    #[arg(long, value_delimiter = ',')]
+    meters: Vec<String>,
+    /// Delay before a reading is known after its interval ends (readings without received_at).
+    #[arg(long, default_value = "2h", value_parser = parse_duration_s)]
+    data_delay: i64,
+}
+
+impl Common {
+    fn meters<'a>(&self, data: &'a Dataset) -> anyhow::Result<Vec<&'a Meter>> {
+        let applies = |m: &&Meter| self.target != Target::GasDay || m.commodity == Commodity::Gas;
+        let chosen: Vec<&Meter> = if self.meters.is_empty() {
+            data.meters.iter().filter(applies).filter(|m| data.readings.get(&m.meter_id).is_some()).collect()
+        } else {
+            self.meters
+                .iter()
+                .map(|id| data.meters.get(id).with_context(|| format!("unknown meter {id}")))
+                .collect::<anyhow::Result<_>>()?
+        };
+        if chosen.is_empty() {
+            bail!("no meter with readings for target {}", self.target);
+        }
+        Ok(chosen)
+    }
+}
+
+fn model_spec(text: &str) -> Result<ModelSpec, String> {
+    ModelSpec::parse(text).ok_or_else(|| {
+        format!("unknown model {text:?} (expected persistence, seasonal-naive, mean-7d, mean-14d, mean-28d, ols, ridge)")
+    })
+}
+
+/// First target day with data for `meter`.
+fn first_day(data: &Dataset, meter: &Meter, target: Target) -> Option<NaiveDate> {
+    let first = *data.readings.get(&meter.meter_id)?.start.first()?;
+    Some(target.convention().day_of(DateTime::from_timestamp(first, 0)?, meter.timezone))
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Model: persistence, seasonal-naive, mean-7d, mean-14d, mean-28d, ols, ridge.
+    #[arg(long, default_value = "ridge", value_parser = model_spec)]
+    model: ModelSpec,
+    /// Last target day used for training (its actual must be in the data).
+    #[arg(long)]
+    until: NaiveDate,
+    /// Model file to write (JSON).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
+    let data = Dataset::open(&args.common.data.data)?;
+    let meters = args.common.meters(&data)?;
+    let target = args.common.target;
+    let names = vader::features::as_of::feature_names();
+    let mut span: Option<(NaiveDate, NaiveDate)> = None;
+    let mut file = ModelFile::new(target.as_str(), &args.model.name(), (String::new(), String::new()), names);
+    for meter in &meters {
+        let Some(first) = first_day(&data, meter, target) else { continue };
+        let days = days_between(first, args.until);
+        let table =
+            daily_features(&data, std::slice::from_ref(meter), target, &days, args.common.data_delay)?;
+        let rows: Vec<usize> = (0..days.len()).filter(|&i| table.actual[i].is_finite()).collect();
+        if rows.is_empty() {
+            eprintln!("{}: no complete day up to {}, skipped", meter.meter_id, args.until);
+            continue;
+        }
+        let y: Vec<f64> = rows.iter().map(|&i| table.actual[i]).collect();
+        let fitted = args
+            .model
+            .fit_boxed(&table.matrix.rows(&rows), &y)
+            .with_context(|| format!("training {} for meter {}", args.model.name(), meter.meter_id))?;
+        let (lo, hi) = (days[rows[0]], days[rows[rows.len() - 1]]);
+        span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+        file.models.insert(meter.meter_id.clone(), fitted.to_saved());
+        eprintln!("{}: {} trained on {} days ({lo} to {hi})", meter.meter_id, args.model.name(), rows.len());
+    }
+    let (lo, hi) = span.context("no meter had a complete day to train on")?;
+    (file.trained_from, file.trained_until) = (lo.to_string(), hi.to_string());
+    file.save(&args.out)?;
+    println!("wrote {} ({} model(s), target {target})", args.out.display(), file.models.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NominateArgs {
+    #[command(flatten)]
+    data: DataArg,
+    /// Model file from `vader train`.
+    #[arg(long)]
+    model: PathBuf,
+    /// Target day D to nominate for (the forecast is made as of its decision time on D-1).
+    #[arg(long)]
+    day: NaiveDate,
+    /// Delay before a reading is known after its interval ends (readings without received_at).
+    #[arg(long, default_value = "2h", value_parser = parse_duration_s)]
+    data_delay: i64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
+}
+
+pub fn nominate(args: NominateArgs) -> anyhow::Result<ExitCode> {
+    let file = ModelFile::load(&args.model)?;
+    let target: Target =
+        file.target.parse().map_err(|e: String| anyhow::anyhow!("{}: {e}", args.model.display()))?;
+    let data = Dataset::open(&args.data.data)?;
+    let mut rows = Vec::new();
+    for meter_id in file.models.keys() {
+        let meter = data
+            .meters
+            .get(meter_id)
+            .with_context(|| format!("meter {meter_id} of the model is not in the data"))?;
+        let table = daily_features(&data, &[meter], target, &[args.day], args.data_delay)?;
+        file.check_columns(&table.matrix)?;
+        let model = file.model_for(meter_id).context("model file has no model for this meter")?;
+        let value = model.predict(&table.matrix)?[0];
+        let decided = DateTime::from_timestamp(table.keys[0].decision_at, 0).unwrap_or_default();
+        rows.push((meter, decided, value));
+    }
+    match args.format {
+        OutputFormat::Csv => {
+            println!("meter_id,name,target,day,decision_at,model,nomination_kwh");
+            for (m, at, v) in &rows {
+                println!(
+                    "{},{},{target},{},{},{},{v}",
+                    csv_cell(&m.meter_id),
+                    csv_cell(&m.name),
+                    args.day,
+                    at.to_rfc3339(),
+                    file.model
+                );
+            }
+        }
+        OutputFormat::Json => {
+            let list: Vec<_> = rows
+                .iter()
+                .map(|(m, at, v)| serde_json::json!({"meter_id": m.meter_id, "name": m.name, "target": target.as_str(),
+                    "day": args.day, "decision_at": at.to_rfc3339(), "model": file.model, "nomination_kwh": v}))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        OutputFormat::Table => {
+            println!(
+                "Nominations for {target} {} with {} (trained {} to {}). MWh.",
+                args.day, file.model, file.trained_from, file.trained_until
+            );
+            let mut table = Table::new();
+            table.load_preset(UTF8_FULL_CONDENSED).set_header([
+                "meter",
+                "name",
+                "decided at (UTC)",
+                "nomination",
+            ]);
+            for (m, at, v) in &rows {
+                table.add_row([
+                    m.meter_id.clone(),
+                    m.name.clone(),
+                    at.format("%Y-%m-%d %H:%M").to_string(),
+                    format!("{:.1}", v / 1000.0),
+                ]);
+            }
+            if let Some(c) = table.column_mut(3) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+            println!("{table}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Models to compare (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "persistence,seasonal-naive,mean-7d,ols,ridge", value_parser = model_spec)]
+    models: Vec<ModelSpec>,
+    /// First target day of the test period. Default: one year before the last day of data.
+    #[arg(long)]
+    test_from: Option<NaiveDate>,
+    /// Last target day of the test period. Default: the last day of data.
+    #[arg(long)]
+    test_to: Option<NaiveDate>,
+    /// Days between refits (expanding window).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    refit_days: u32,
+    /// Output format of the leaderboard.
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
+}
+
+pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
+    let data = Dataset::open(&args.common.data.data)?;
+    let meters = args.common.meters(&data)?;
+    let target = args.common.target;
+    let last = meters
+        .iter()
+        .filter_map(|m| {
+            let s = data.readings.get(&m.meter_id)?;
+            let t = DateTime::from_timestamp(*s.start.last()?, 0)?;
+            Some(target.convention().day_of(t, m.timezone))
+        })
+        .max()
+        .context("no readings")?;
+    let test_to = args.test_to.unwrap_or(last);
+    let test_from = args.test_from.unwrap_or_else(|| test_to - chrono::Days::new(364));
+    let params = WalkForwardParams {
+        target,
+        test_from,
+        test_to,
+        refit_days: args.refit_days,
+        delay_s: args.common.data_delay,
+    };
+    let forecasts = walk_forward(&data, &meters, &args.models, &params)?;
+    let board: Vec<(String, Metrics)> = args
+        .models
+        .iter()
+        .map(|m| (m.name(), Metrics::of(forecasts.iter().filter(|f| f.model == m.name()))))
+        .collect();
+    match args.format {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&board)?),
+        OutputFormat::Csv => {
+            println!("model,n,mae_kwh,rmse_kwh,wape,bias_kwh");
+            for (name, m) in &board {
+                println!("{name},{},{},{},{},{}", m.n, m.mae, m.rmse, m.wape, m.bias);
+            }
+        }
+        OutputFormat::Table => {
+            println!(
+                "Walk-forward on {target}, {} meter(s), target days {test_from} to {test_to}, refit every {} day(s). MWh per meter-day.",
+                meters.len(),
+                args.refit_days
+            );
+            let mut table = Table::new();
+            table.load_preset(UTF8_FULL_CONDENSED).set_header([
+                "model",
+                "forecasts",
+                "MAE",
+                "RMSE",
+                "WAPE %",
+                "bias",
+            ]);
+            let mut sorted = board.clone();
+            sorted.sort_by(|a, b| a.1.mae.total_cmp(&b.1.mae));
+            for (name, m) in &sorted {
+                table.add_row([
+                    name.clone(),
+                    m.n.to_string(),
+                    format!("{:.2}", m.mae / 1000.0),
+                    format!("{:.2}", m.rmse / 1000.0),
+                    format!("{:.2}", 100.0 * m.wape),
+                    format!("{:+.2}", m.bias / 1000.0),
+                ]);
+            }
+            for i in 1..6 {
+                if let Some(c) = table.column_mut(i) {
+                    c.set_cell_alignment(CellAlignment::Right);
+                }
+            }
+            println!("{table}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
