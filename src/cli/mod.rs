@@ -32,6 +32,8 @@ enum Command {
     Nominate(models::NominateArgs),
     /// Walk-forward comparison of models over a test period (error metrics; euros come next).
     Backtest(models::BacktestArgs),
+    /// Write the as-of feature table of a daily target (CSV or Parquet).
+    Features(models::FeaturesArgs),
     /// Generate datasets.
     #[command(subcommand)]
     Dataset(dataset::Command),
@@ -65,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(args) => models::train(args),
         Command::Nominate(args) => models::nominate(args),
         Command::Backtest(args) => models::backtest(args),
+        Command::Features(args) => models::features(args),
         Command::Dataset(cmd) => dataset::run(cmd),
     }
 }

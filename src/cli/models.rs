@@ -222,15 +222,7 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     let data = Dataset::open(&args.common.data.data)?;
     let meters = args.common.meters(&data)?;
     let target = args.common.target;
-    let last = meters
-        .iter()
-        .filter_map(|m| {
-            let s = data.readings.get(&m.meter_id)?;
-            let t = DateTime::from_timestamp(*s.start.last()?, 0)?;
-            Some(target.convention().day_of(t, m.timezone))
-        })
-        .max()
-        .context("no readings")?;
+    let (_, last) = data_span(&data, &meters, target).context("no readings")?;
     let test_to = args.test_to.unwrap_or(last);
     let test_from = args.test_from.unwrap_or_else(|| test_to - chrono::Days::new(364));
     let params = WalkForwardParams {
@@ -290,4 +282,53 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FeaturesArgs {
+    #[command(flatten)]
+    common: Common,
+    /// First target day. Default: the first day of data.
+    #[arg(long)]
+    from: Option<NaiveDate>,
+    /// Last target day. Default: the last day of data.
+    #[arg(long)]
+    to: Option<NaiveDate>,
+    /// Output file, .csv or .parquet.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// `vader features`: the as-of feature table, for notebooks and other tools.
+pub fn features(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
+    let data = Dataset::open(&args.common.data.data)?;
+    let meters = args.common.meters(&data)?;
+    let target = args.common.target;
+    let (first, last) = data_span(&data, &meters, target).context("no readings")?;
+    let days = days_between(args.from.unwrap_or(first), args.to.unwrap_or(last));
+    let table = daily_features(&data, &meters, target, &days, args.common.data_delay)?;
+    table.write(&args.out)?;
+    println!(
+        "wrote {} ({} rows: {} meter(s) × {} day(s), {} features)",
+        args.out.display(),
+        table.keys.len(),
+        meters.len(),
+        days.len(),
+        table.matrix.ncols()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// First and last target day with readings over `meters`.
+fn data_span(data: &Dataset, meters: &[&Meter], target: Target) -> Option<(NaiveDate, NaiveDate)> {
+    let days: Vec<NaiveDate> = meters
+        .iter()
+        .filter_map(|m| {
+            let s = data.readings.get(&m.meter_id)?;
+            let day = |t: i64| Some(target.convention().day_of(DateTime::from_timestamp(t, 0)?, m.timezone));
+            Some([day(*s.start.first()?)?, day(*s.start.last()?)?])
+        })
+        .flatten()
+        .collect();
+    Some((*days.iter().min()?, *days.iter().max()?))
 }

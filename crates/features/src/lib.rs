@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod daily;
 mod dataset;
 mod error;
+mod export;
 pub mod gas_day;
 pub mod intraday;
 mod meters;
