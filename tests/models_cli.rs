@@ -79,3 +79,51 @@ fn backtest_scores_every_model() {
         assert!(row["mae_kwh"].parse::<f64>().is_ok_and(|m| m > 0.0));
     }
 }
+
+#[test]
+fn electricity_schedules_have_one_row_per_period_including_dst_days() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("el.json");
+    let file = file.to_str().expect("path");
+    stdout_ok(&vader(&[
+        "train",
+        "--target",
+        "electricity-day",
+        "--model",
+        "ridge",
+        "--until",
+        "2025-06-30",
+        "--out",
+        file,
+    ]));
+    // (day, periods, decision: the eve at 11:00 Paris)
+    for (day, periods, decided) in [
+        ("2025-03-30", 23, "2025-03-29T10:00:00+00:00"),
+        ("2025-10-26", 25, "2025-10-25T09:00:00+00:00"),
+        ("2025-07-01", 24, "2025-06-30T09:00:00+00:00"),
+    ] {
+        let rows =
+            parse_csv(&stdout_ok(&vader(&["nominate", "--model", file, "--day", day, "--format", "csv"])));
+        assert_eq!(rows.len(), 2 * periods, "{day}: two meters × {periods} periods");
+        assert!(rows.iter().all(|r| r["decision_at"] == decided), "{day}");
+        assert!(rows.iter().all(|r| r["nomination_kwh"].parse::<f64>().is_ok_and(|v| v > 0.0)));
+    }
+}
+
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    use std::io::Read as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vader"))
+        .args(["validate", "--format", "csv"])
+        .current_dir(common::root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take()); // the reader goes away at once
+    let status = child.wait().expect("wait");
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(status.success(), "{stderr}");
+}

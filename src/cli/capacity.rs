@@ -86,9 +86,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 
     match args.format {
-        OutputFormat::Csv => print_csv(&rows),
+        OutputFormat::Csv => print_csv(&rows)?,
         OutputFormat::Json => print_json(&rows, at, rule)?,
-        OutputFormat::Table => print_table(&rows, at, tz, rule),
+        OutputFormat::Table => print_table(&rows, at, tz, rule)?,
     }
     if let Some(png) = &args.png {
         let title = super::table_png::AlertPicture { rows: &rows, at, tz, rule };
@@ -105,10 +105,10 @@ fn opt(v: Option<f64>) -> String {
 const HEADER: &str = "meter_id,name,gas_day,hours_elapsed,consumed_kwh,projected_kwh,capacity_kwh,\
 over_capacity,extra_capacity_kwh,hours_used,status";
 
-fn print_csv(rows: &[AlertRow]) {
-    println!("{HEADER}");
+fn print_csv(rows: &[AlertRow]) -> anyhow::Result<()> {
+    outln!("{HEADER}");
     for r in rows {
-        println!(
+        outln!(
             "{},{},{},{},{},{},{},{},{},{},{}",
             csv_cell(&r.meter_id),
             csv_cell(&r.name),
@@ -123,11 +123,12 @@ fn print_csv(rows: &[AlertRow]) {
             r.status.as_str(),
         );
     }
+    Ok(())
 }
 
 fn print_json(rows: &[AlertRow], at: DateTime<Utc>, rule: ProjectionRule) -> anyhow::Result<()> {
     let doc = serde_json::json!({ "at": at.to_rfc3339(), "rule": rule, "meters": rows });
-    println!("{}", serde_json::to_string_pretty(&doc)?);
+    outln!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(())
 }
 
@@ -153,9 +154,14 @@ fn shown(kwh: Option<f64>, divisor: f64) -> String {
     kwh.map_or_else(|| "-".to_string(), |v| format!("{:.1}", v / divisor))
 }
 
-fn print_table(rows: &[AlertRow], at: DateTime<Utc>, tz: chrono_tz::Tz, rule: ProjectionRule) {
+fn print_table(
+    rows: &[AlertRow],
+    at: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+    rule: ProjectionRule,
+) -> anyhow::Result<()> {
     let (divisor, unit) = display_unit(rows);
-    println!(
+    outln!(
         "Capacity alert at {} ({} {}), rule: {}. Energies in {unit}.",
         at.format("%Y-%m-%dT%H:%MZ"),
         at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
@@ -198,7 +204,8 @@ fn print_table(rows: &[AlertRow], at: DateTime<Utc>, tz: chrono_tz::Tz, rule: Pr
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
-    println!("{table}");
+    outln!("{table}");
     let over = rows.iter().filter(|r| r.over_capacity == Some(true)).count();
-    println!("{over} of {} gas meter(s) projected over capacity", rows.len());
+    outln!("{over} of {} gas meter(s) projected over capacity", rows.len());
+    Ok(())
 }

@@ -49,7 +49,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 Format::Csv => FileFormat::Csv,
             };
             let files = data.write(&args.out, format)?;
-            println!(
+            outln!(
                 "{} meters, {} readings, {} weather rows (seed {}, {} gas days from {})",
                 data.meters.len(),
                 data.readings.len(),
@@ -59,7 +59,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 args.start
             );
             for f in files {
-                println!("wrote {}", f.display());
+                outln!("wrote {}", f.display());
             }
             Ok(ExitCode::SUCCESS)
         }

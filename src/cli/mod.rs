@@ -5,6 +5,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// Writes a line to standard output, returning the error (a closed pipe, say) instead of
+/// panicking as `println!` does.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 mod capacity;
 mod dataset;
 mod models;
@@ -67,7 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(args) => models::train(args),
         Command::Nominate(args) => models::nominate(args),
         Command::Backtest(args) => models::backtest(args),
-        Command::Features(args) => models::features(args),
+        Command::Features(args) => models::export_features(args),
         Command::Dataset(cmd) => dataset::run(cmd),
     }
 }

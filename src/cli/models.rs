@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate};
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use vader::backtest::{Metrics, WalkForwardParams, walk_forward};
 use vader::features::as_of::days_between;
-use vader::features::{Commodity, Dataset, Meter, Target, daily_features};
+use vader::features::{Commodity, Dataset, Meter, Target, features};
 use vader::models::{FitBoxed, ModelFile, ModelSpec};
 
 use super::time_arg::parse_duration_s;
@@ -20,7 +20,8 @@ use super::{DataArg, OutputFormat};
 pub struct Common {
     #[command(flatten)]
     data: DataArg,
-    /// Forecast target: gas-day (gas meters, decided D-1 14:00) or daily (all meters, calendar day).
+    /// Forecast target: gas-day (gas meters, decided D-1 14:00), electricity-day (electricity
+    /// meters, one row per period, decided D-1 11:00) or daily (all meters, calendar day).
     #[arg(long, default_value = "gas-day", value_parser = |s: &str| s.parse::<Target>())]
     target: Target,
     /// Only these meters (comma-separated ids). Default: every meter the target applies to.
@@ -33,7 +34,11 @@ pub struct Common {
 
 impl Common {
     fn meters<'a>(&self, data: &'a Dataset) -> anyhow::Result<Vec<&'a Meter>> {
-        let applies = |m: &&Meter| self.target != Target::GasDay || m.commodity == Commodity::Gas;
+        let applies = |m: &&Meter| match self.target {
+            Target::GasDay => m.commodity == Commodity::Gas,
+            Target::ElectricityDay => m.commodity == Commodity::Electricity,
+            Target::Daily => true,
+        };
         let chosen: Vec<&Meter> = if self.meters.is_empty() {
             data.meters.iter().filter(applies).filter(|m| data.readings.get(&m.meter_id).is_some()).collect()
         } else {
@@ -80,15 +85,14 @@ pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let data = Dataset::open(&args.common.data.data)?;
     let meters = args.common.meters(&data)?;
     let target = args.common.target;
-    let names = vader::features::as_of::feature_names();
+    let names = vader::features::as_of::feature_names_of(target);
     let mut span: Option<(NaiveDate, NaiveDate)> = None;
     let mut file = ModelFile::new(target.as_str(), &args.model.name(), (String::new(), String::new()), names);
     for meter in &meters {
         let Some(first) = first_day(&data, meter, target) else { continue };
         let days = days_between(first, args.until);
-        let table =
-            daily_features(&data, std::slice::from_ref(meter), target, &days, args.common.data_delay)?;
-        let rows: Vec<usize> = (0..days.len()).filter(|&i| table.actual[i].is_finite()).collect();
+        let table = features(&data, std::slice::from_ref(meter), target, &days, args.common.data_delay)?;
+        let rows: Vec<usize> = (0..table.keys.len()).filter(|&i| table.actual[i].is_finite()).collect();
         if rows.is_empty() {
             eprintln!("{}: no complete day up to {}, skipped", meter.meter_id, args.until);
             continue;
@@ -98,15 +102,15 @@ pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
             .model
             .fit_boxed(&table.matrix.rows(&rows), &y)
             .with_context(|| format!("training {} for meter {}", args.model.name(), meter.meter_id))?;
-        let (lo, hi) = (days[rows[0]], days[rows[rows.len() - 1]]);
+        let (lo, hi) = (table.keys[rows[0]].day, table.keys[rows[rows.len() - 1]].day);
         span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
         file.models.insert(meter.meter_id.clone(), fitted.to_saved());
-        eprintln!("{}: {} trained on {} days ({lo} to {hi})", meter.meter_id, args.model.name(), rows.len());
+        eprintln!("{}: {} trained on {} rows ({lo} to {hi})", meter.meter_id, args.model.name(), rows.len());
     }
     let (lo, hi) = span.context("no meter had a complete day to train on")?;
     (file.trained_from, file.trained_until) = (lo.to_string(), hi.to_string());
     file.save(&args.out)?;
-    println!("wrote {} ({} model(s), target {target})", args.out.display(), file.models.len());
+    outln!("wrote {} ({} model(s), target {target})", args.out.display(), file.models.len());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -139,23 +143,26 @@ pub fn nominate(args: NominateArgs) -> anyhow::Result<ExitCode> {
             .meters
             .get(meter_id)
             .with_context(|| format!("meter {meter_id} of the model is not in the data"))?;
-        let table = daily_features(&data, &[meter], target, &[args.day], args.data_delay)?;
+        let table = features(&data, &[meter], target, &[args.day], args.data_delay)?;
         file.check_columns(&table.matrix)?;
         let model = file.model_for(meter_id).context("model file has no model for this meter")?;
-        let value = model.predict(&table.matrix)?[0];
-        let decided = DateTime::from_timestamp(table.keys[0].decision_at, 0).unwrap_or_default();
-        rows.push((meter, decided, value));
+        for (key, value) in table.keys.iter().zip(model.predict(&table.matrix)?) {
+            let at = |t: i64| DateTime::from_timestamp(t, 0).unwrap_or_default();
+            rows.push((meter, at(key.decision_at), at(key.start), value));
+        }
     }
+    let at = |t: DateTime<chrono::Utc>| t.to_rfc3339();
     match args.format {
         OutputFormat::Csv => {
-            println!("meter_id,name,target,day,decision_at,model,nomination_kwh");
-            for (m, at, v) in &rows {
-                println!(
-                    "{},{},{target},{},{},{},{v}",
+            outln!("meter_id,name,target,day,period_start,decision_at,model,nomination_kwh");
+            for (m, decided, start, v) in &rows {
+                outln!(
+                    "{},{},{target},{},{},{},{},{v}",
                     csv_cell(&m.meter_id),
                     csv_cell(&m.name),
                     args.day,
-                    at.to_rfc3339(),
+                    at(*start),
+                    at(*decided),
                     file.model
                 );
             }
@@ -163,35 +170,45 @@ pub fn nominate(args: NominateArgs) -> anyhow::Result<ExitCode> {
         OutputFormat::Json => {
             let list: Vec<_> = rows
                 .iter()
-                .map(|(m, at, v)| serde_json::json!({"meter_id": m.meter_id, "name": m.name, "target": target.as_str(),
-                    "day": args.day, "decision_at": at.to_rfc3339(), "model": file.model, "nomination_kwh": v}))
+                .map(|(m, decided, start, v)| {
+                    serde_json::json!({"meter_id": m.meter_id, "name": m.name, "target": target.as_str(),
+                        "day": args.day, "period_start": at(*start), "decision_at": at(*decided),
+                        "model": file.model, "nomination_kwh": v})
+                })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&list)?);
+            outln!("{}", serde_json::to_string_pretty(&list)?);
         }
         OutputFormat::Table => {
-            println!(
-                "Nominations for {target} {} with {} (trained {} to {}). MWh.",
-                args.day, file.model, file.trained_from, file.trained_until
+            let largest = rows.iter().map(|r| r.3).fold(0.0, f64::max);
+            let (div, unit) = if largest >= 10_000.0 { (1000.0, "MWh") } else { (1.0, "kWh") };
+            outln!(
+                "Nominations for {target} {} with {} (trained {} to {}). {unit}.",
+                args.day,
+                file.model,
+                file.trained_from,
+                file.trained_until
             );
             let mut table = Table::new();
             table.load_preset(UTF8_FULL_CONDENSED).set_header([
                 "meter",
                 "name",
+                "from (UTC)",
                 "decided at (UTC)",
                 "nomination",
             ]);
-            for (m, at, v) in &rows {
+            for (m, decided, start, v) in &rows {
                 table.add_row([
                     m.meter_id.clone(),
                     m.name.clone(),
-                    at.format("%Y-%m-%d %H:%M").to_string(),
-                    format!("{:.1}", v / 1000.0),
+                    start.format("%Y-%m-%d %H:%M").to_string(),
+                    decided.format("%Y-%m-%d %H:%M").to_string(),
+                    format!("{:.1}", v / div),
                 ]);
             }
-            if let Some(c) = table.column_mut(3) {
+            if let Some(c) = table.column_mut(4) {
                 c.set_cell_alignment(CellAlignment::Right);
             }
-            println!("{table}");
+            outln!("{table}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -239,16 +256,18 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         .map(|m| (m.name(), Metrics::of(forecasts.iter().filter(|f| f.model == m.name()))))
         .collect();
     match args.format {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&board)?),
+        OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&board)?),
         OutputFormat::Csv => {
-            println!("model,n,mae_kwh,rmse_kwh,wape,bias_kwh");
+            outln!("model,n,mae_kwh,rmse_kwh,wape,bias_kwh");
             for (name, m) in &board {
-                println!("{name},{},{},{},{},{}", m.n, m.mae, m.rmse, m.wape, m.bias);
+                outln!("{name},{},{},{},{},{}", m.n, m.mae, m.rmse, m.wape, m.bias);
             }
         }
         OutputFormat::Table => {
-            println!(
-                "Walk-forward on {target}, {} meter(s), target days {test_from} to {test_to}, refit every {} day(s). MWh per meter-day.",
+            let largest = board.iter().map(|(_, m)| m.mae).fold(0.0, f64::max);
+            let (div, unit) = if largest >= 1000.0 { (1000.0, "MWh") } else { (1.0, "kWh") };
+            outln!(
+                "Walk-forward on {target}, {} meter(s), target days {test_from} to {test_to}, refit every {} day(s). Errors in {unit}.",
                 meters.len(),
                 args.refit_days
             );
@@ -267,10 +286,10 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
                 table.add_row([
                     name.clone(),
                     m.n.to_string(),
-                    format!("{:.2}", m.mae / 1000.0),
-                    format!("{:.2}", m.rmse / 1000.0),
+                    format!("{:.2}", m.mae / div),
+                    format!("{:.2}", m.rmse / div),
                     format!("{:.2}", 100.0 * m.wape),
-                    format!("{:+.2}", m.bias / 1000.0),
+                    format!("{:+.2}", m.bias / div),
                 ]);
             }
             for i in 1..6 {
@@ -278,7 +297,7 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
                     c.set_cell_alignment(CellAlignment::Right);
                 }
             }
-            println!("{table}");
+            outln!("{table}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -300,15 +319,15 @@ pub struct FeaturesArgs {
 }
 
 /// `vader features`: the as-of feature table, for notebooks and other tools.
-pub fn features(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
+pub fn export_features(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
     let data = Dataset::open(&args.common.data.data)?;
     let meters = args.common.meters(&data)?;
     let target = args.common.target;
     let (first, last) = data_span(&data, &meters, target).context("no readings")?;
     let days = days_between(args.from.unwrap_or(first), args.to.unwrap_or(last));
-    let table = daily_features(&data, &meters, target, &days, args.common.data_delay)?;
+    let table = features(&data, &meters, target, &days, args.common.data_delay)?;
     table.write(&args.out)?;
-    println!(
+    outln!(
         "wrote {} ({} rows: {} meter(s) × {} day(s), {} features)",
         args.out.display(),
         table.keys.len(),

@@ -23,9 +23,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let dataset = Dataset::open(&args.data.data)?;
     let report = ValidationReport::of(&dataset);
     match args.format {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        OutputFormat::Csv => print_csv(&report),
-        OutputFormat::Table => print_table(&dataset, &report),
+        OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&report)?),
+        OutputFormat::Csv => print_csv(&report)?,
+        OutputFormat::Table => print_table(&dataset, &report)?,
     }
     Ok(if args.strict && report.findings() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
@@ -67,12 +67,13 @@ fn cells(m: &vader::features::validate::MeterReport) -> [String; 13] {
     ]
 }
 
-fn print_csv(report: &ValidationReport) {
-    println!("{}", HEADER.join(","));
+fn print_csv(report: &ValidationReport) -> anyhow::Result<()> {
+    outln!("{}", HEADER.join(","));
     for m in &report.meters {
         let row: Vec<String> = cells(m).iter().map(|c| csv_cell(c)).collect();
-        println!("{}", row.join(","));
+        outln!("{}", row.join(","));
     }
+    Ok(())
 }
 
 /// Quotes a CSV cell when it needs it.
@@ -84,7 +85,7 @@ pub fn csv_cell(text: &str) -> String {
     }
 }
 
-fn print_table(dataset: &Dataset, report: &ValidationReport) {
+fn print_table(dataset: &Dataset, report: &ValidationReport) -> anyhow::Result<()> {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header([
         "meter",
@@ -119,34 +120,39 @@ fn print_table(dataset: &Dataset, report: &ValidationReport) {
             &c[11],
         ]);
     }
-    println!(
+    outln!(
         "{}: {} readings of {} meters ({} in meters file)",
         dataset.dir.display(),
         dataset.readings.len(),
         report.meters.len() + report.unknown_meters.len(),
         dataset.meters.len()
     );
-    println!("{table}");
+    outln!("{table}");
     for m in report.meters.iter().filter(|m| m.first_problem.is_some()) {
-        println!("{}: first bad reading at {}", m.meter_id, m.first_problem.as_deref().unwrap_or(""));
+        outln!("{}: first bad reading at {}", m.meter_id, m.first_problem.as_deref().unwrap_or(""));
     }
     for u in &report.unknown_meters {
-        println!("unknown meter {} ({} readings): not in the meters file, ignored", u.meter_id, u.readings);
+        outln!("unknown meter {} ({} readings): not in the meters file, ignored", u.meter_id, u.readings);
     }
     for id in &report.meters_without_readings {
-        println!("meter {id} has no readings");
+        outln!("meter {id} has no readings");
     }
     for id in &report.gas_meters_without_capacity {
-        println!("gas meter {id} has no capacity_kwh_per_day: the capacity alert cannot judge it");
+        outln!("gas meter {id} has no capacity_kwh_per_day: the capacity alert cannot judge it");
     }
     for w in &report.weather {
-        println!(
+        outln!(
             "weather {}: {} rows from {} to {}, {} without temperature",
-            w.site, w.rows, w.first, w.last, w.missing_temperature
+            w.site,
+            w.rows,
+            w.first,
+            w.last,
+            w.missing_temperature
         );
     }
     for site in &report.sites_without_weather {
-        println!("site {site} has no weather in the weather file");
+        outln!("site {site} has no weather in the weather file");
     }
-    println!("{} finding(s)", report.findings());
+    outln!("{} finding(s)", report.findings());
+    Ok(())
 }

@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 use vader_features::as_of::days_between;
-use vader_features::{Dataset, Meter, Target, daily_features};
+use vader_features::{Dataset, Meter, Target, features};
 use vader_models::{FitBoxed, ModelSpec};
 
 use crate::error::{Error, Result};
@@ -38,6 +38,8 @@ pub struct Forecast {
     pub model: String,
     /// The target day.
     pub day: NaiveDate,
+    /// Start of the target interval (the day or one settlement period), Unix seconds.
+    pub start: i64,
     /// The decision instant, Unix seconds.
     pub decision_at: i64,
     /// The forecast, kWh.
@@ -71,25 +73,32 @@ pub fn walk_forward(
             .convention()
             .day_of(chrono::DateTime::from_timestamp(first, 0).unwrap_or_default(), meter.timezone);
         let days = days_between(first_day, params.test_to);
-        let table = daily_features(data, std::slice::from_ref(meter), params.target, &days, params.delay_s)?;
-        let test: Vec<usize> = (0..days.len()).filter(|&i| days[i] >= params.test_from).collect();
-        for chunk in test.chunks(params.refit_days as usize) {
-            let refit_at = table.keys[chunk[0]].decision_at;
-            let train: Vec<usize> = (0..days.len())
+        let table = features(data, std::slice::from_ref(meter), params.target, &days, params.delay_s)?;
+        // Refit every `refit_days` target days; a per-period target has many rows per day.
+        let test_days: Vec<NaiveDate> = days.iter().copied().filter(|d| *d >= params.test_from).collect();
+        for group in test_days.chunks(params.refit_days as usize) {
+            let (first, last) = (group[0], group[group.len() - 1]);
+            let rows: Vec<usize> =
+                (0..table.keys.len()).filter(|&i| (first..=last).contains(&table.keys[i].day)).collect();
+            let Some(&head) = rows.first() else { continue };
+            let refit_at = table.keys[head].decision_at;
+            let train: Vec<usize> = (0..table.keys.len())
                 .filter(|&i| table.actual_known_at[i] <= refit_at && table.actual[i].is_finite())
                 .collect();
             let x_train = table.matrix.rows(&train);
             let y_train: Vec<f64> = train.iter().map(|&i| table.actual[i]).collect();
-            let x_test = table.matrix.rows(chunk);
+            let x_test = table.matrix.rows(&rows);
             for spec in models {
                 let fitted = spec.fit_boxed(&x_train, &y_train)?;
                 let predictions = fitted.predict(&x_test)?;
-                for (&i, p) in chunk.iter().zip(predictions) {
+                for (&i, p) in rows.iter().zip(predictions) {
+                    let key = &table.keys[i];
                     out.push(Forecast {
                         meter_id: meter.meter_id.clone(),
                         model: spec.name(),
-                        day: days[i],
-                        decision_at: table.keys[i].decision_at,
+                        day: key.day,
+                        start: key.start,
+                        decision_at: key.decision_at,
                         forecast_kwh: p,
                         actual_kwh: table.actual[i],
                     });

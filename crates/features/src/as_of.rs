@@ -58,13 +58,17 @@ pub fn feature_names() -> Vec<String> {
     names
 }
 
-/// One row's identity: which meter, which target day, decided when.
+/// One row's identity: which meter, which target interval, decided when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowKey {
     /// The meter.
     pub meter_id: String,
     /// The target day.
     pub day: NaiveDate,
+    /// Start of the target interval (the day, or one settlement period), Unix seconds.
+    pub start: i64,
+    /// End of the target interval, Unix seconds.
+    pub end: i64,
     /// The decision instant, Unix seconds.
     pub decision_at: i64,
 }
@@ -85,7 +89,28 @@ pub struct FeatureTable {
     pub actual_known_at: Vec<i64>,
 }
 
-/// Builds as-of rows for `target` for every day in `days` and every meter in `meters`
+/// Builds as-of rows for `target` (any target) for every day in `days` and every meter in
+/// `meters`: one row per meter and day, or per meter and settlement period.
+pub fn features(
+    data: &Dataset,
+    meters: &[&Meter],
+    target: Target,
+    days: &[NaiveDate],
+    delay_s: i64,
+) -> Result<FeatureTable> {
+    if target.per_period() {
+        crate::periods::period_features(data, meters, target, days, delay_s)
+    } else {
+        daily_features(data, meters, target, days, delay_s)
+    }
+}
+
+/// Feature names of `target`, in matrix order.
+pub fn feature_names_of(target: Target) -> Vec<String> {
+    if target.per_period() { crate::periods::feature_names() } else { feature_names() }
+}
+
+/// Builds as-of rows for a daily `target` for every day in `days` and every meter in `meters`
 /// (meter-major order). `delay_s` applies to readings without `received_at`.
 pub fn daily_features(
     data: &Dataset,
@@ -94,6 +119,9 @@ pub fn daily_features(
     days: &[NaiveDate],
     delay_s: i64,
 ) -> Result<FeatureTable> {
+    if target.per_period() {
+        return Err(Error::Invalid(format!("{target} has one row per period: use `features`")));
+    }
     let names = feature_names();
     let mut keys = Vec::with_capacity(meters.len() * days.len());
     let mut actual = Vec::with_capacity(keys.capacity());
@@ -170,7 +198,14 @@ pub fn daily_features(
             flat.push(t - back(1).map_or(f64::NAN, temp));
             debug_assert_eq!(flat.len() - row_start, names.len());
 
-            keys.push(RowKey { meter_id: meter.meter_id.clone(), day, decision_at: at });
+            let (start, end) = target.convention().bounds(day, tz);
+            keys.push(RowKey {
+                meter_id: meter.meter_id.clone(),
+                day,
+                start: start.timestamp(),
+                end: end.timestamp(),
+                decision_at: at,
+            });
             actual.push(daily.final_total(day).unwrap_or(f64::NAN));
             actual_known_at.push(daily.index(day).map_or(i64::MAX, |i| daily.complete_at[i]));
         }
@@ -182,7 +217,7 @@ pub fn daily_features(
 }
 
 /// Mean of `v` if it holds at least half of the `window` days, else NaN.
-fn mean_if_enough(v: &[f64], window: u32) -> f64 {
+pub(crate) fn mean_if_enough(v: &[f64], window: u32) -> f64 {
     if (v.len() as f64) < f64::from(window) / 2.0 {
         return f64::NAN;
     }
@@ -190,7 +225,7 @@ fn mean_if_enough(v: &[f64], window: u32) -> f64 {
 }
 
 /// Standard deviation of `v` if it holds at least half of the `window` days, else NaN.
-fn std_if_enough(v: &[f64], window: u32) -> f64 {
+pub(crate) fn std_if_enough(v: &[f64], window: u32) -> f64 {
     let m = mean_if_enough(v, window);
     if m.is_nan() || v.len() < 2 {
         return f64::NAN;
@@ -199,7 +234,7 @@ fn std_if_enough(v: &[f64], window: u32) -> f64 {
 }
 
 /// Mean temperature over `[start, end)`, NaN without data.
-fn mean_temperature(w: &SiteWeather, start: i64, end: i64) -> f64 {
+pub(crate) fn mean_temperature(w: &SiteWeather, start: i64, end: i64) -> f64 {
     let lo = w.timestamp.partition_point(|&t| t < start);
     let hi = w.timestamp.partition_point(|&t| t < end);
     let v: Vec<f64> = w.temperature_c[lo..hi.max(lo)].iter().copied().filter(|t| t.is_finite()).collect();

@@ -9,6 +9,7 @@ mod export;
 pub mod gas_day;
 pub mod intraday;
 mod meters;
+pub mod periods;
 mod readings;
 #[cfg(feature = "synth")]
 pub mod synth;
@@ -17,7 +18,7 @@ pub mod target;
 pub mod validate;
 mod weather;
 
-pub use as_of::{FeatureTable, RowKey, daily_features};
+pub use as_of::{FeatureTable, RowKey, daily_features, features};
 pub use daily::DailyTotals;
 pub use dataset::Dataset;
 pub use error::{Conflict, Error, Location, Result};

@@ -16,23 +16,35 @@ pub enum Target {
     GasDay,
     /// Total of calendar day D of the site, decided on D-1 at 14:00 local time.
     Daily,
+    /// Energy of each settlement period of calendar day D (the data's resolution: hour,
+    /// half-hour or quarter-hour; 23 or 25 hours on daylight-saving days), decided on D-1 at
+    /// 11:00 local time (the electricity day-ahead schedule).
+    ElectricityDay,
 }
 
 impl Target {
     /// Every target, in the order commands list them.
-    pub const ALL: [Self; 2] = [Self::GasDay, Self::Daily];
+    pub const ALL: [Self; 3] = [Self::GasDay, Self::Daily, Self::ElectricityDay];
 
     /// The day convention of the target.
     pub fn convention(self) -> DayConvention {
         match self {
             Self::GasDay => DayConvention::GAS,
-            Self::Daily => DayConvention::CALENDAR,
+            Self::Daily | Self::ElectricityDay => DayConvention::CALENDAR,
         }
+    }
+
+    /// Whether the target has one row per settlement period instead of one per day.
+    pub fn per_period(self) -> bool {
+        self == Self::ElectricityDay
     }
 
     /// Local hour on D-1 at which the forecast for day D is made.
     pub fn decision_hour(self) -> u32 {
-        14
+        match self {
+            Self::GasDay | Self::Daily => 14,
+            Self::ElectricityDay => 11,
+        }
     }
 
     /// The decision instant (Unix seconds) of the forecast for `day` in time zone `tz`.
@@ -47,6 +59,7 @@ impl Target {
         match self {
             Self::GasDay => "gas-day",
             Self::Daily => "daily",
+            Self::ElectricityDay => "electricity-day",
         }
     }
 }
@@ -64,6 +77,6 @@ impl FromStr for Target {
         Self::ALL
             .into_iter()
             .find(|t| t.as_str() == s)
-            .ok_or_else(|| format!("unknown target {s:?} (expected one of: gas-day, daily)"))
+            .ok_or_else(|| format!("unknown target {s:?} (expected one of: gas-day, daily, electricity-day)"))
     }
 }
