@@ -35,13 +35,13 @@ enum Command {
     Validate(validate::Args),
     /// Intraday capacity alert: projected gas-day consumption of each gas meter vs its capacity.
     Capacity(capacity::Args),
-    /// Train a model for a daily target and save it.
+    /// Train a model for a forecast target (one per meter) and save it.
     Train(models::TrainArgs),
     /// Nominate day D with a saved model, as of D's decision time.
     Nominate(models::NominateArgs),
     /// Walk-forward comparison of models over a test period (error metrics; euros come next).
     Backtest(models::BacktestArgs),
-    /// Write the as-of feature table of a daily target (CSV or Parquet).
+    /// Write the as-of feature table of a target (CSV or Parquet), for notebooks and other tools.
     Features(models::FeaturesArgs),
     /// Generate datasets.
     #[command(subcommand)]
