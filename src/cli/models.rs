@@ -21,7 +21,8 @@ pub struct Common {
     #[command(flatten)]
     data: DataArg,
     /// Forecast target: gas-day (gas meters, decided D-1 14:00), electricity-day (electricity
-    /// meters, one row per period, decided D-1 11:00) or daily (all meters, calendar day).
+    /// meters, one row per period, decided D-1 11:00), daily (all meters, calendar day) or
+    /// rest-of-gas-day (gas meters, what remains of the gas day at each whole hour).
     #[arg(long, default_value = "gas-day", value_parser = |s: &str| s.parse::<Target>())]
     target: Target,
     /// Only these meters (comma-separated ids). Default: every meter the target applies to.
@@ -35,7 +36,7 @@ pub struct Common {
 impl Common {
     fn meters<'a>(&self, data: &'a Dataset) -> anyhow::Result<Vec<&'a Meter>> {
         let applies = |m: &&Meter| match self.target {
-            Target::GasDay => m.commodity == Commodity::Gas,
+            Target::GasDay | Target::RestOfGasDay => m.commodity == Commodity::Gas,
             Target::ElectricityDay => m.commodity == Commodity::Electricity,
             Target::Daily => true,
         };
@@ -56,7 +57,7 @@ impl Common {
 
 fn model_spec(text: &str) -> Result<ModelSpec, String> {
     ModelSpec::parse(text).ok_or_else(|| {
-        format!("unknown model {text:?} (expected persistence, seasonal-naive, mean-7d, mean-14d, mean-28d, ols, ridge)")
+        format!("unknown model {text:?} (expected persistence, seasonal-naive, mean-7d, mean-14d, mean-28d, intraday-5h, ols, ridge)")
     })
 }
 

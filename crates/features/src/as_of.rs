@@ -17,7 +17,7 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::intraday::{IntradaySnapshot, SnapshotParams};
 use crate::meters::Meter;
-use crate::target::Target;
+use crate::target::{Shape, Target};
 use crate::weather::SiteWeather;
 
 /// Heating degree-day base, °C.
@@ -98,16 +98,20 @@ pub fn features(
     days: &[NaiveDate],
     delay_s: i64,
 ) -> Result<FeatureTable> {
-    if target.per_period() {
-        crate::periods::period_features(data, meters, target, days, delay_s)
-    } else {
-        daily_features(data, meters, target, days, delay_s)
+    match target.shape() {
+        Shape::Daily => daily_features(data, meters, target, days, delay_s),
+        Shape::PerPeriod => crate::periods::period_features(data, meters, target, days, delay_s),
+        Shape::Hourly => crate::rest_of_day::rest_of_day_features(data, meters, target, days, delay_s),
     }
 }
 
 /// Feature names of `target`, in matrix order.
 pub fn feature_names_of(target: Target) -> Vec<String> {
-    if target.per_period() { crate::periods::feature_names() } else { feature_names() }
+    match target.shape() {
+        Shape::Daily => feature_names(),
+        Shape::PerPeriod => crate::periods::feature_names(),
+        Shape::Hourly => crate::rest_of_day::feature_names(),
+    }
 }
 
 /// Builds as-of rows for a daily `target` for every day in `days` and every meter in `meters`
@@ -119,8 +123,8 @@ pub fn daily_features(
     days: &[NaiveDate],
     delay_s: i64,
 ) -> Result<FeatureTable> {
-    if target.per_period() {
-        return Err(Error::Invalid(format!("{target} has one row per period: use `features`")));
+    if target.shape() != Shape::Daily {
+        return Err(Error::Invalid(format!("{target} is not a daily target: use `features`")));
     }
     let names = feature_names();
     let mut keys = Vec::with_capacity(meters.len() * days.len());

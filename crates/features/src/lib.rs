@@ -11,6 +11,7 @@ pub mod intraday;
 mod meters;
 pub mod periods;
 mod readings;
+pub mod rest_of_day;
 #[cfg(feature = "synth")]
 pub mod synth;
 mod table;
@@ -26,6 +27,6 @@ pub use gas_day::DayConvention;
 pub use intraday::{IntradaySnapshot, SnapshotParams};
 pub use meters::{Commodity, DEFAULT_TIMEZONE, Meter, Meters};
 pub use readings::{MeterSeries, Readings, format_utc, infer_interval};
-pub use target::Target;
+pub use target::{Shape, Target};
 pub use validate::ValidationReport;
 pub use weather::{SiteWeather, Weather};

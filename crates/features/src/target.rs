@@ -20,29 +20,49 @@ pub enum Target {
     /// half-hour or quarter-hour; 23 or 25 hours on daylight-saving days), decided on D-1 at
     /// 11:00 local time (the electricity day-ahead schedule).
     ElectricityDay,
+    /// What remains of the current gas day at each whole hour: the day's total minus the
+    /// energy already known at that hour (the capacity case). One row per hour of the gas day,
+    /// each decided at its own hour.
+    RestOfGasDay,
+}
+
+/// How a target's rows are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// One row per day, decided on the eve.
+    Daily,
+    /// One row per settlement period of the day, all decided on the eve.
+    PerPeriod,
+    /// One row per whole hour of the day, each decided at that hour.
+    Hourly,
 }
 
 impl Target {
     /// Every target, in the order commands list them.
-    pub const ALL: [Self; 3] = [Self::GasDay, Self::Daily, Self::ElectricityDay];
+    pub const ALL: [Self; 4] = [Self::GasDay, Self::Daily, Self::ElectricityDay, Self::RestOfGasDay];
 
     /// The day convention of the target.
     pub fn convention(self) -> DayConvention {
         match self {
-            Self::GasDay => DayConvention::GAS,
+            Self::GasDay | Self::RestOfGasDay => DayConvention::GAS,
             Self::Daily | Self::ElectricityDay => DayConvention::CALENDAR,
         }
     }
 
-    /// Whether the target has one row per settlement period instead of one per day.
-    pub fn per_period(self) -> bool {
-        self == Self::ElectricityDay
+    /// How the target's rows are laid out.
+    pub fn shape(self) -> Shape {
+        match self {
+            Self::GasDay | Self::Daily => Shape::Daily,
+            Self::ElectricityDay => Shape::PerPeriod,
+            Self::RestOfGasDay => Shape::Hourly,
+        }
     }
 
-    /// Local hour on D-1 at which the forecast for day D is made.
+    /// Local hour on D-1 at which the forecast for day D is made (for `rest-of-gas-day`, whose
+    /// forecasts are made through the day itself, the eve's 14:00 is used to order days).
     pub fn decision_hour(self) -> u32 {
         match self {
-            Self::GasDay | Self::Daily => 14,
+            Self::GasDay | Self::Daily | Self::RestOfGasDay => 14,
             Self::ElectricityDay => 11,
         }
     }
@@ -60,6 +80,7 @@ impl Target {
             Self::GasDay => "gas-day",
             Self::Daily => "daily",
             Self::ElectricityDay => "electricity-day",
+            Self::RestOfGasDay => "rest-of-gas-day",
         }
     }
 }
@@ -74,9 +95,10 @@ impl FromStr for Target {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| format!("unknown target {s:?} (expected one of: gas-day, daily, electricity-day)"))
+        Self::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| {
+            format!(
+                "unknown target {s:?} (expected one of: gas-day, daily, electricity-day, rest-of-gas-day)"
+            )
+        })
     }
 }

@@ -21,6 +21,9 @@ pub enum BaselineRule {
     SeasonalNaive,
     /// The mean of the last `k` complete days.
     MeanOfLastDays(u32),
+    /// The production capacity rule on a rest-of-day target: the mean of the last `n` complete
+    /// hours × hours in the day, minus what is already known.
+    IntradayMean(usize),
 }
 
 impl BaselineRule {
@@ -29,6 +32,7 @@ impl BaselineRule {
             Self::Persistence => columns::LAST_DAY.to_string(),
             Self::SeasonalNaive => columns::SAME_WEEKDAY_LAST_WEEK.to_string(),
             Self::MeanOfLastDays(k) => columns::mean_days(k),
+            Self::IntradayMean(n) => columns::rate_hours(n),
         }
     }
 }
@@ -61,6 +65,9 @@ impl Fit for Baseline {
     fn fit(&self, x: &FeatureMatrix, y: &[f64]) -> Result<FittedBaseline> {
         check_rows(x, y)?;
         let mut cols = vec![self.rule.column()];
+        if let BaselineRule::IntradayMean(_) = self.rule {
+            cols.extend([columns::HOURS_IN_DAY, columns::CONSUMED_KNOWN].map(String::from));
+        }
         if self.rule != BaselineRule::Persistence {
             cols.push(columns::LAST_DAY.to_string());
         }
@@ -73,6 +80,7 @@ impl Fit for Baseline {
             BaselineRule::Persistence => "persistence".to_string(),
             BaselineRule::SeasonalNaive => "seasonal-naive".to_string(),
             BaselineRule::MeanOfLastDays(k) => format!("mean-{k}d"),
+            BaselineRule::IntradayMean(n) => format!("intraday-{n}h"),
         };
         Ok(FittedBaseline { rule: self.rule, name, columns: cols, fallback })
     }
@@ -90,10 +98,24 @@ impl Predict for FittedBaseline {
     fn predict(&self, x: &FeatureMatrix) -> Result<Vec<f64>> {
         let x = x.select(&self.columns)?;
         let values = x.values();
+        let intraday = matches!(self.rule, BaselineRule::IntradayMean(_));
         Ok(values
             .rows()
             .into_iter()
-            .map(|row| row.iter().copied().find(|v| v.is_finite()).unwrap_or(self.fallback))
+            .map(|row| {
+                if intraday {
+                    // rate × hours in day − consumed; else the last day's scaled value.
+                    let (rate, hours, consumed) = (row[0], row[1], row[2]);
+                    let projected = rate * hours - consumed;
+                    if projected.is_finite() {
+                        projected.max(0.0)
+                    } else {
+                        if row[3].is_finite() { row[3] } else { self.fallback }
+                    }
+                } else {
+                    row.iter().copied().find(|v| v.is_finite()).unwrap_or(self.fallback)
+                }
+            })
             .collect())
     }
 

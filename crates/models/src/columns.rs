@@ -22,3 +22,15 @@ pub fn std_days(days: u32) -> String {
 pub fn lag_days(k: u32) -> String {
     format!("lag_{k}d")
 }
+
+/// Hours the current day lasts (rest-of-day targets).
+pub const HOURS_IN_DAY: &str = "hours_in_day";
+/// Hours of the current day not covered by known readings (rest-of-day targets).
+pub const HOURS_UNCOVERED: &str = "hours_uncovered";
+/// Energy of the current day already known (rest-of-day targets).
+pub const CONSUMED_KNOWN: &str = "consumed_known";
+
+/// Mean of the last `hours` complete hours known (rest-of-day targets).
+pub fn rate_hours(hours: usize) -> String {
+    format!("rate_{hours}h")
+}

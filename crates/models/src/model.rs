@@ -69,6 +69,12 @@ pub enum ModelSpec {
         /// Window length in days.
         days: u32,
     },
+    /// The capacity rule on a rest-of-day target: mean of the last `hours` complete hours ×
+    /// hours in the day, minus what is known.
+    IntradayMean {
+        /// Recent complete hours averaged (1, 3 or 5).
+        hours: usize,
+    },
     /// Ordinary least squares on all features.
     Ols,
     /// Ridge regression on standardized features; λ chosen on a validation tail when `None`.
@@ -85,6 +91,7 @@ impl ModelSpec {
             Self::Persistence => "persistence".into(),
             Self::SeasonalNaive => "seasonal-naive".into(),
             Self::MeanOfLastDays { days } => format!("mean-{days}d"),
+            Self::IntradayMean { hours } => format!("intraday-{hours}h"),
             Self::Ols => "ols".into(),
             Self::Ridge { lambda: None } => "ridge".into(),
             Self::Ridge { lambda: Some(l) } => format!("ridge-{l}"),
@@ -92,7 +99,8 @@ impl ModelSpec {
     }
 
     /// Parses a name as written on the command line: `persistence`, `seasonal-naive`,
-    /// `mean-7d`, `ols`, `linear` (= ols), `ridge` (λ chosen on a validation tail), `ridge-0.1`.
+    /// `mean-7d`, `intraday-5h`, `ols`, `linear` (= ols), `ridge` (λ chosen on a validation tail),
+    /// `ridge-0.1`.
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "persistence" => Self::Persistence,
@@ -100,6 +108,9 @@ impl ModelSpec {
             "ols" | "linear" => Self::Ols,
             "ridge" => Self::Ridge { lambda: None },
             other if other.starts_with("ridge-") => Self::Ridge { lambda: Some(other[6..].parse().ok()?) },
+            other if other.starts_with("intraday-") => Self::IntradayMean {
+                hours: other.strip_prefix("intraday-")?.strip_suffix('h')?.parse().ok()?,
+            },
             other => {
                 let days = other.strip_prefix("mean-")?.strip_suffix('d')?.parse().ok()?;
                 Self::MeanOfLastDays { days }
@@ -121,6 +132,9 @@ impl FitBoxed for ModelSpec {
             Self::SeasonalNaive => Box::new(Baseline::new(BaselineRule::SeasonalNaive).fit(x, y)?),
             Self::MeanOfLastDays { days } => {
                 Box::new(Baseline::new(BaselineRule::MeanOfLastDays(days)).fit(x, y)?)
+            }
+            Self::IntradayMean { hours } => {
+                Box::new(Baseline::new(BaselineRule::IntradayMean(hours)).fit(x, y)?)
             }
             Self::Ols => Box::new(LinearParams::new(Penalty::None).check()?.fit(x, y)?),
             Self::Ridge { lambda } => {
