@@ -77,6 +77,13 @@ pub enum ModelSpec {
     },
     /// Ordinary least squares on all features.
     Ols,
+    /// Gradient-boosted trees correcting the last known day (squared loss).
+    Gbm,
+    /// Gradient-boosted trees with quantile loss at `tau`, correcting the last known day.
+    GbmQuantile {
+        /// The quantile level.
+        tau: f64,
+    },
     /// Ridge regression on standardized features; λ chosen on a validation tail when `None`.
     Ridge {
         /// L2 penalty.
@@ -93,6 +100,8 @@ impl ModelSpec {
             Self::MeanOfLastDays { days } => format!("mean-{days}d"),
             Self::IntradayMean { hours } => format!("intraday-{hours}h"),
             Self::Ols => "ols".into(),
+            Self::Gbm => "gbm".into(),
+            Self::GbmQuantile { tau } => format!("gbm-q{tau}"),
             Self::Ridge { lambda: None } => "ridge".into(),
             Self::Ridge { lambda: Some(l) } => format!("ridge-{l}"),
         }
@@ -106,6 +115,8 @@ impl ModelSpec {
             "persistence" => Self::Persistence,
             "seasonal-naive" => Self::SeasonalNaive,
             "ols" | "linear" => Self::Ols,
+            "gbm" => Self::Gbm,
+            other if other.starts_with("gbm-q") => Self::GbmQuantile { tau: other[5..].parse().ok()? },
             "ridge" => Self::Ridge { lambda: None },
             other if other.starts_with("ridge-") => Self::Ridge { lambda: Some(other[6..].parse().ok()?) },
             other if other.starts_with("intraday-") => Self::IntradayMean {
@@ -137,6 +148,15 @@ impl FitBoxed for ModelSpec {
                 Box::new(Baseline::new(BaselineRule::IntradayMean(hours)).fit(x, y)?)
             }
             Self::Ols => Box::new(LinearParams::new(Penalty::None).check()?.fit(x, y)?),
+            Self::Gbm | Self::GbmQuantile { .. } => {
+                use crate::gbm::{GbmParams, Loss};
+                let loss = match *self {
+                    Self::GbmQuantile { tau } => Loss::Quantile(tau),
+                    _ => Loss::Squared,
+                };
+                let offset = x.column(crate::columns::LAST_DAY).map(|_| crate::columns::LAST_DAY.to_string());
+                Box::new(GbmParams { loss, offset, ..GbmParams::default() }.check()?.fit(x, y)?)
+            }
             Self::Ridge { lambda } => {
                 let penalty = lambda.map_or(Penalty::RidgeCv, Penalty::Ridge);
                 Box::new(LinearParams::new(penalty).check()?.fit(x, y)?)

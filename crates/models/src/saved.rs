@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::baseline::FittedBaseline;
 use crate::error::{Error, Result};
+use crate::gbm::FittedGbm;
 use crate::linear::FittedLinear;
 use crate::matrix::FeatureMatrix;
 use crate::model::Predict;
@@ -27,6 +28,8 @@ pub enum FittedModel {
     Baseline(FittedBaseline),
     /// OLS or ridge.
     Linear(FittedLinear),
+    /// Gradient-boosted trees.
+    Gbm(FittedGbm),
 }
 
 impl FittedModel {
@@ -35,6 +38,7 @@ impl FittedModel {
         match self {
             Self::Baseline(m) => m,
             Self::Linear(m) => m,
+            Self::Gbm(m) => m,
         }
     }
 }
