@@ -30,6 +30,8 @@ fn models(c: &mut Criterion) {
         ModelSpec::MeanOfLastDays { days: 7 },
         ModelSpec::Ols,
         ModelSpec::Ridge { lambda: None },
+        ModelSpec::Gbm,
+        ModelSpec::GbmQuantile { tau: 0.9 },
     ];
     let one = x.rows(&[0]);
     let thousand = x.rows(&(0..1000).map(|i| i % x.nrows()).collect::<Vec<_>>());

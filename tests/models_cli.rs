@@ -8,7 +8,7 @@ use common::{parse_csv, stdout_ok, vader};
 #[test]
 fn every_model_trains_and_nominates_on_the_default_dataset() {
     let dir = tempfile::tempdir().expect("tempdir");
-    for model in ["persistence", "seasonal-naive", "mean-7d", "ols", "ridge"] {
+    for model in ["persistence", "seasonal-naive", "mean-7d", "ols", "ridge", "gbm", "gbm-q0.9"] {
         let file = dir.path().join(format!("{model}.json"));
         let file = file.to_str().expect("path");
         stdout_ok(&vader(&["train", "--model", model, "--until", "2024-12-31", "--out", file]));
@@ -72,7 +72,7 @@ fn backtest_scores_every_model() {
         "csv",
     ]);
     let rows = parse_csv(&stdout_ok(&out));
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 6);
     for row in rows {
         let n: usize = row["n"].parse().expect("n");
         assert!(n >= 250, "{}: {n} forecasts scored", row["model"]);

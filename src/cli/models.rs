@@ -57,7 +57,7 @@ impl Common {
 
 fn model_spec(text: &str) -> Result<ModelSpec, String> {
     ModelSpec::parse(text).ok_or_else(|| {
-        format!("unknown model {text:?} (expected persistence, seasonal-naive, mean-7d, mean-14d, mean-28d, intraday-5h, ols, ridge)")
+        format!("unknown model {text:?} (expected persistence, seasonal-naive, mean-7d, mean-14d, mean-28d, intraday-5h, ols, ridge, gbm, gbm-q0.9)")
     })
 }
 
@@ -71,7 +71,8 @@ fn first_day(data: &Dataset, meter: &Meter, target: Target) -> Option<NaiveDate>
 pub struct TrainArgs {
     #[command(flatten)]
     common: Common,
-    /// Model: persistence, seasonal-naive, mean-7d, mean-14d, mean-28d, ols, ridge.
+    /// Model: persistence, seasonal-naive, mean-7d, mean-14d, mean-28d, intraday-5h, ols, ridge,
+    /// gbm, gbm-q<τ> (quantile τ, e.g. gbm-q0.9).
     #[arg(long, default_value = "ridge", value_parser = model_spec)]
     model: ModelSpec,
     /// Last target day used for training (its actual must be in the data).
@@ -220,7 +221,12 @@ pub struct BacktestArgs {
     #[command(flatten)]
     common: Common,
     /// Models to compare (comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "persistence,seasonal-naive,mean-7d,ols,ridge", value_parser = model_spec)]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "persistence,seasonal-naive,mean-7d,ols,ridge,gbm",
+        value_parser = model_spec
+    )]
     models: Vec<ModelSpec>,
     /// First target day of the test period. Default: one year before the last day of data.
     #[arg(long)]

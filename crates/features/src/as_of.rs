@@ -7,11 +7,11 @@
 //! are known in advance. Temperatures of the target day come from the weather file, which is
 //! read as a perfect forecast.
 
-use chrono::{Datelike, Days, NaiveDate, Weekday};
+use chrono::{Days, NaiveDate};
 use ndarray::Array2;
 use vader_models::{FeatureMatrix, IntradayState, ProjectionRule, columns};
 
-use crate::calendar::{is_bridge_day, is_french_holiday};
+use crate::calendar::{CALENDAR_FEATURES, calendar_features};
 use crate::daily::DailyTotals;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -34,27 +34,9 @@ pub fn feature_names() -> Vec<String> {
     names.extend(LAGS.iter().map(|&k| columns::lag_days(k)));
     names.extend(WINDOWS.iter().map(|&k| columns::mean_days(k)));
     names.extend([7, 28].iter().map(|&k| columns::std_days(k)));
-    names.extend(
-        [
-            "eve_projected",
-            "eve_known_hours",
-            "dow_mon",
-            "dow_tue",
-            "dow_wed",
-            "dow_thu",
-            "dow_fri",
-            "dow_sat",
-            "holiday",
-            "bridge",
-            "doy_sin",
-            "doy_cos",
-            "temp_mean",
-            "hdd",
-            "cdd",
-            "temp_change",
-        ]
-        .map(String::from),
-    );
+    names.extend(["eve_projected", "eve_known_hours"].map(String::from));
+    names.extend(CALENDAR_FEATURES.map(String::from));
+    names.extend(["temp_mean", "hdd", "cdd", "temp_change"].map(String::from));
     names
 }
 
@@ -178,15 +160,7 @@ pub fn daily_features(
             flat.push(snap.hours_covered);
 
             // Calendar of the target day.
-            let dow = day.weekday();
-            for w in [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat] {
-                flat.push(f64::from(u8::from(dow == w)));
-            }
-            flat.push(f64::from(u8::from(is_french_holiday(day))));
-            flat.push(f64::from(u8::from(is_bridge_day(day))));
-            let angle = std::f64::consts::TAU * f64::from(day.ordinal0()) / 365.25;
-            flat.push(angle.sin());
-            flat.push(angle.cos());
+            flat.extend(calendar_features(day));
 
             // Weather of the target day (and the change from the eve).
             let temp = |d: NaiveDate| {

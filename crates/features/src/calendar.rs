@@ -55,6 +55,32 @@ pub fn is_bridge_day(day: NaiveDate) -> bool {
     next_to_holiday && !is_french_holiday(day)
 }
 
+/// Names of the calendar feature columns of [`calendar_features`], in order.
+pub const CALENDAR_FEATURES: [&str; 10] = [
+    "dow_mon", "dow_tue", "dow_wed", "dow_thu", "dow_fri", "dow_sat", "holiday", "bridge", "doy_sin",
+    "doy_cos",
+];
+
+/// Calendar features of a target day: weekday indicators (Sunday is the reference), French
+/// public holiday, bridge day, and day of year on the unit circle.
+pub fn calendar_features(day: NaiveDate) -> [f64; 10] {
+    let flag = |b: bool| f64::from(u8::from(b));
+    let dow = day.weekday();
+    let angle = std::f64::consts::TAU * f64::from(day.ordinal0()) / 365.25;
+    [
+        flag(dow == Weekday::Mon),
+        flag(dow == Weekday::Tue),
+        flag(dow == Weekday::Wed),
+        flag(dow == Weekday::Thu),
+        flag(dow == Weekday::Fri),
+        flag(dow == Weekday::Sat),
+        flag(is_french_holiday(day)),
+        flag(is_bridge_day(day)),
+        angle.sin(),
+        angle.cos(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

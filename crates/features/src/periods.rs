@@ -8,12 +8,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, Days, NaiveDate, Timelike, Weekday};
+use chrono::{Days, NaiveDate, Timelike};
 use ndarray::Array2;
 use vader_models::{FeatureMatrix, columns};
 
 use crate::as_of::{CDD_BASE_C, FeatureTable, HDD_BASE_C, RowKey, mean_if_enough, std_if_enough};
-use crate::calendar::{is_bridge_day, is_french_holiday};
+use crate::calendar::{CALENDAR_FEATURES, calendar_features};
 use crate::daily::DailyTotals;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -25,28 +25,9 @@ pub fn feature_names() -> Vec<String> {
     let mut names = vec![columns::LAST_DAY.to_string(), columns::SAME_WEEKDAY_LAST_WEEK.to_string()];
     names.extend([7, 28].iter().map(|&k| columns::mean_days(k)));
     names.push(columns::std_days(7));
-    names.extend(
-        [
-            "day_total_last",
-            "day_total_mean_7d",
-            "slot_sin",
-            "slot_cos",
-            "dow_mon",
-            "dow_tue",
-            "dow_wed",
-            "dow_thu",
-            "dow_fri",
-            "dow_sat",
-            "holiday",
-            "bridge",
-            "doy_sin",
-            "doy_cos",
-            "temp",
-            "hdd",
-            "cdd",
-        ]
-        .map(String::from),
-    );
+    names.extend(["day_total_last", "day_total_mean_7d", "slot_sin", "slot_cos"].map(String::from));
+    names.extend(CALENDAR_FEATURES.map(String::from));
+    names.extend(["temp", "hdd", "cdd"].map(String::from));
     names
 }
 
@@ -97,8 +78,7 @@ pub fn period_features(
             let day_mean: Vec<f64> = (1..=8).filter_map(known_day).collect();
             let day_mean = mean_if_enough(&day_mean, 7);
             let (day_start, day_end) = convention.bounds(day, tz);
-            let dow = day.weekday();
-            let angle = std::f64::consts::TAU * f64::from(day.ordinal0()) / 365.25;
+            let calendar = calendar_features(day);
             let mut t = day_start.timestamp();
             while t < day_end.timestamp() {
                 let (_, slot) = slot_of(t);
@@ -121,14 +101,7 @@ pub fn period_features(
                 let slot_angle = std::f64::consts::TAU * slot as f64 / slots_per_day as f64;
                 flat.push(slot_angle.sin());
                 flat.push(slot_angle.cos());
-                for w in [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat]
-                {
-                    flat.push(f64::from(u8::from(dow == w)));
-                }
-                flat.push(f64::from(u8::from(is_french_holiday(day))));
-                flat.push(f64::from(u8::from(is_bridge_day(day))));
-                flat.push(angle.sin());
-                flat.push(angle.cos());
+                flat.extend(calendar);
                 let temp = weather
                     .map_or(f64::NAN, |w| crate::as_of::mean_temperature(w, t - 1800, t + step + 1800));
                 flat.push(temp);

@@ -5,12 +5,12 @@
 //! capacity alert sees at `h` (consumed so far, recent complete hours, hours not yet covered)
 //! and the day-level history known at `h`, scaled to the hours not yet covered.
 
-use chrono::{Datelike, Days, NaiveDate, Timelike, Weekday};
+use chrono::{Days, NaiveDate, Timelike};
 use ndarray::Array2;
 use vader_models::{FeatureMatrix, columns};
 
 use crate::as_of::{CDD_BASE_C, FeatureTable, HDD_BASE_C, RowKey, mean_if_enough, mean_temperature};
-use crate::calendar::{is_bridge_day, is_french_holiday};
+use crate::calendar::{CALENDAR_FEATURES, calendar_features};
 use crate::daily::DailyTotals;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -27,28 +27,11 @@ pub fn feature_names() -> Vec<String> {
     names.push(columns::mean_days(7));
     names.extend(RATE_HOURS.iter().map(|&n| columns::rate_hours(n)));
     names.extend(
-        [
-            columns::HOURS_IN_DAY,
-            columns::HOURS_UNCOVERED,
-            columns::CONSUMED_KNOWN,
-            "hour_sin",
-            "hour_cos",
-            "dow_mon",
-            "dow_tue",
-            "dow_wed",
-            "dow_thu",
-            "dow_fri",
-            "dow_sat",
-            "holiday",
-            "bridge",
-            "doy_sin",
-            "doy_cos",
-            "temp_mean",
-            "hdd",
-            "cdd",
-        ]
-        .map(String::from),
+        [columns::HOURS_IN_DAY, columns::HOURS_UNCOVERED, columns::CONSUMED_KNOWN, "hour_sin", "hour_cos"]
+            .map(String::from),
     );
+    names.extend(CALENDAR_FEATURES.map(String::from));
+    names.extend(["temp_mean", "hdd", "cdd"].map(String::from));
     names
 }
 
@@ -80,8 +63,7 @@ pub fn rest_of_day_features(
             let total = daily.final_total(day);
             let known_at_end = daily.index(day).map_or(i64::MAX, |i| daily.complete_at[i]);
             let temp = weather.map_or(f64::NAN, |w| mean_temperature(w, start, end));
-            let angle = std::f64::consts::TAU * f64::from(day.ordinal0()) / 365.25;
-            let dow = day.weekday();
+            let calendar = calendar_features(day);
             let mut h = start;
             while h < end {
                 let back = |k: u64| day.checked_sub_days(Days::new(k));
@@ -109,14 +91,7 @@ pub fn rest_of_day_features(
                 let hour_angle = std::f64::consts::TAU * f64::from(local_hour) / 24.0;
                 flat.push(hour_angle.sin());
                 flat.push(hour_angle.cos());
-                for w in [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat]
-                {
-                    flat.push(f64::from(u8::from(dow == w)));
-                }
-                flat.push(f64::from(u8::from(is_french_holiday(day))));
-                flat.push(f64::from(u8::from(is_bridge_day(day))));
-                flat.push(angle.sin());
-                flat.push(angle.cos());
+                flat.extend(calendar);
                 flat.push(temp);
                 flat.push((HDD_BASE_C - temp).max(0.0));
                 flat.push((temp - CDD_BASE_C).max(0.0));
