@@ -63,10 +63,7 @@ pub fn walk_forward(
     }
     let mut out = Vec::new();
     for meter in meters {
-        let series = data
-            .readings
-            .get(&meter.meter_id)
-            .ok_or_else(|| Error::Invalid(format!("meter {} has no readings", meter.meter_id)))?;
+        let series = data.series(&meter.meter_id)?;
         let Some(&first) = series.start.first() else { continue };
         let first_day = params
             .target

@@ -114,9 +114,7 @@ pub fn daily_features(
     let mut actual_known_at = Vec::with_capacity(keys.capacity());
     let mut flat: Vec<f64> = Vec::with_capacity(keys.capacity() * names.len());
     for meter in meters {
-        let Some(series) = data.readings.get(&meter.meter_id) else {
-            return Err(Error::Invalid(format!("meter {} has no readings", meter.meter_id)));
-        };
+        let series = data.series(&meter.meter_id)?;
         let tz = meter.timezone;
         let daily = DailyTotals::of(series, target.convention(), tz, delay_s);
         let weather = data.weather.as_ref().and_then(|w| w.site(&meter.site));

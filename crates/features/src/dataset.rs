@@ -42,6 +42,11 @@ impl Dataset {
 }
 
 impl Dataset {
+    /// The readings of `meter_id`, or an error saying it has none.
+    pub fn series(&self, meter_id: &str) -> Result<&crate::readings::MeterSeries> {
+        self.readings.get(meter_id).ok_or_else(|| Error::Invalid(format!("meter {meter_id} has no readings")))
+    }
+
     /// The dataset as it stood at `at` (Unix seconds): readings not yet known are removed.
     pub fn known_at(&self, at: i64, delay_s: i64) -> Self {
         Self { readings: self.readings.known_at(at, delay_s), ..self.clone() }

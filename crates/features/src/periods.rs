@@ -44,10 +44,7 @@ pub fn period_features(
     let (mut keys, mut actual, mut actual_known_at, mut flat) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for meter in meters {
-        let series = data
-            .readings
-            .get(&meter.meter_id)
-            .ok_or_else(|| Error::Invalid(format!("meter {} has no readings", meter.meter_id)))?;
+        let series = data.series(&meter.meter_id)?;
         let tz = meter.timezone;
         let step = series.interval_s.max(1);
         let slot_minutes = (step / 60).max(1);

@@ -49,10 +49,7 @@ pub fn rest_of_day_features(
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let params = SnapshotParams { convention, delay_s, recent_hours: 5, ..SnapshotParams::default() };
     for meter in meters {
-        let series = data
-            .readings
-            .get(&meter.meter_id)
-            .ok_or_else(|| Error::Invalid(format!("meter {} has no readings", meter.meter_id)))?;
+        let series = data.series(&meter.meter_id)?;
         let tz = meter.timezone;
         let daily = DailyTotals::of(series, convention, tz, delay_s);
         let weather = data.weather.as_ref().and_then(|w| w.site(&meter.site));
