@@ -4,7 +4,8 @@
 //! Readings enter a feature only through [`DailyTotals::known_total`] (a day counts once all of
 //! its readings had arrived) and [`IntradaySnapshot`] (readings known at the instant), so a
 //! reading that arrives after the decision time cannot change any feature. Calendar features
-//! are known in advance. Temperatures of the target day come from the weather file, which is
+//! are known in advance. Temperatures of the target day come from the weather file: the latest
+//! forecast issued by the decision time when the file has `issued_at`, else the observations,
 //! read as a perfect forecast.
 
 use chrono::{Days, NaiveDate};
@@ -18,7 +19,6 @@ use crate::error::{Error, Result};
 use crate::intraday::{IntradaySnapshot, SnapshotParams};
 use crate::meters::Meter;
 use crate::target::{Shape, Target};
-use crate::weather::SiteWeather;
 
 /// Heating degree-day base, °C.
 pub const HDD_BASE_C: f64 = 15.0;
@@ -164,7 +164,7 @@ pub fn daily_features(
             let temp = |d: NaiveDate| {
                 weather.map_or(f64::NAN, |w| {
                     let (s, e) = target.convention().bounds(d, tz);
-                    mean_temperature(w, s.timestamp(), e.timestamp())
+                    w.mean_temperature(s.timestamp(), e.timestamp(), at)
                 })
             };
             let t = temp(day);
@@ -207,14 +207,6 @@ pub(crate) fn std_if_enough(v: &[f64], window: u32) -> f64 {
         return f64::NAN;
     }
     (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
-}
-
-/// Mean temperature over `[start, end)`, NaN without data.
-pub(crate) fn mean_temperature(w: &SiteWeather, start: i64, end: i64) -> f64 {
-    let lo = w.timestamp.partition_point(|&t| t < start);
-    let hi = w.timestamp.partition_point(|&t| t < end);
-    let v: Vec<f64> = w.temperature_c[lo..hi.max(lo)].iter().copied().filter(|t| t.is_finite()).collect();
-    if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
 }
 
 /// Every day from `first` to `last`, inclusive.

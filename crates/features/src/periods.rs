@@ -99,8 +99,7 @@ pub fn period_features(
                 flat.push(slot_angle.sin());
                 flat.push(slot_angle.cos());
                 flat.extend(calendar);
-                let temp = weather
-                    .map_or(f64::NAN, |w| crate::as_of::mean_temperature(w, t - 1800, t + step + 1800));
+                let temp = weather.map_or(f64::NAN, |w| w.mean_temperature(t - 1800, t + step + 1800, at));
                 flat.push(temp);
                 flat.push((HDD_BASE_C - temp).max(0.0));
                 flat.push((temp - CDD_BASE_C).max(0.0));

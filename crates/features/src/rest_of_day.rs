@@ -9,7 +9,7 @@ use chrono::{Days, NaiveDate, Timelike};
 use ndarray::Array2;
 use vader_models::{FeatureMatrix, columns};
 
-use crate::as_of::{CDD_BASE_C, FeatureTable, HDD_BASE_C, RowKey, mean_if_enough, mean_temperature};
+use crate::as_of::{CDD_BASE_C, FeatureTable, HDD_BASE_C, RowKey, mean_if_enough};
 use crate::calendar::{CALENDAR_FEATURES, calendar_features};
 use crate::daily::DailyTotals;
 use crate::dataset::Dataset;
@@ -59,13 +59,13 @@ pub fn rest_of_day_features(
             let hours_in_day = convention.hours_in_day(day, tz);
             let total = daily.final_total(day);
             let known_at_end = daily.index(day).map_or(i64::MAX, |i| daily.complete_at[i]);
-            let temp = weather.map_or(f64::NAN, |w| mean_temperature(w, start, end));
             let calendar = calendar_features(day);
             let mut h = start;
             while h < end {
                 let back = |k: u64| day.checked_sub_days(Days::new(k));
                 let known_day = |k: u64| back(k).and_then(|d| daily.known_total(d, h));
                 let snap = IntradaySnapshot::take(series, tz, h, params);
+                let temp = weather.map_or(f64::NAN, |w| w.mean_temperature(start, end, h));
                 let uncovered = (f64::from(hours_in_day) - snap.hours_covered).max(0.0);
                 let share = uncovered / f64::from(hours_in_day);
                 flat.push((1..=15).find_map(known_day).map_or(f64::NAN, |v| v * share));

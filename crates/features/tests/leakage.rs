@@ -4,7 +4,7 @@
 //! The check is shown to catch a deliberately leaking feature.
 
 use chrono::{Days, NaiveDate};
-use vader_features::{Dataset, FeatureTable, Meter, Target, features};
+use vader_features::{Dataset, FeatureTable, Meter, SiteWeather, Target, Weather, features};
 
 const DELAY: i64 = 7200;
 
@@ -13,7 +13,26 @@ fn refinery() -> Dataset {
     Dataset::open(&dir).expect("default dataset")
 }
 
-/// Multiplies by ten every reading not yet known at `at`.
+/// The refinery with weather forecasts instead of observations: every hour forecast 36 and 12
+/// hours ahead (observed + 1 °C and + 0.5 °C).
+fn with_forecasts(data: &Dataset) -> Dataset {
+    let weather = data.weather.as_ref().expect("weather");
+    let sites = weather.iter().map(|(site, w)| {
+        let mut f = SiteWeather { issued_at: Some(Vec::new()), ..SiteWeather::default() };
+        for (&t, &temp) in w.timestamp.iter().zip(&w.temperature_c) {
+            for (lead, bias) in [(36 * 3600, 1.0), (12 * 3600, 0.5)] {
+                f.timestamp.push(t);
+                f.temperature_c.push(temp + bias);
+                f.issued_at.as_mut().expect("issued").push(t - lead);
+            }
+        }
+        (site.to_string(), f)
+    });
+    Dataset { weather: Some(Weather::from_sites(sites.collect::<Vec<_>>())), ..data.clone() }
+}
+
+/// Multiplies by ten every reading not yet known at `at`, and moves every weather forecast
+/// issued after `at` by 40 °C.
 fn scrambled(data: &Dataset, at: i64) -> Dataset {
     let series = data
         .readings
@@ -28,7 +47,24 @@ fn scrambled(data: &Dataset, at: i64) -> Dataset {
             s
         })
         .collect();
-    Dataset { readings: vader_features::Readings::from_series(series), ..data.clone() }
+    let weather = data.weather.as_ref().map(|w| {
+        Weather::from_sites(
+            w.iter()
+                .map(|(site, w)| {
+                    let mut w = w.clone();
+                    if let Some(issued) = &w.issued_at {
+                        for (temp, &i) in w.temperature_c.iter_mut().zip(issued) {
+                            if i > at {
+                                *temp += 40.0;
+                            }
+                        }
+                    }
+                    (site.to_string(), w)
+                })
+                .collect::<Vec<_>>(),
+        )
+    });
+    Dataset { readings: vader_features::Readings::from_series(series), weather, ..data.clone() }
 }
 
 type Builder = fn(&Dataset, &Meter, Target, NaiveDate) -> FeatureTable;
@@ -39,7 +75,11 @@ fn honest(data: &Dataset, meter: &Meter, target: Target, day: NaiveDate) -> Feat
 
 /// Columns whose value differs between the full data and an as-of view, over random draws.
 fn leaking_columns(build: Builder) -> Vec<String> {
-    let data = refinery();
+    leaking_columns_in(&refinery(), build)
+}
+
+fn leaking_columns_in(data: &Dataset, build: Builder) -> Vec<String> {
+    let data = data.clone();
     let meters: Vec<&Meter> = data.meters.iter().collect();
     let first = NaiveDate::from_ymd_opt(2023, 1, 20).expect("date");
     let mut x: u64 = 2024;
@@ -76,6 +116,12 @@ fn leaking_columns(build: Builder) -> Vec<String> {
 #[test]
 fn no_feature_sees_a_reading_before_it_was_known() {
     assert_eq!(leaking_columns(honest), Vec::<String>::new());
+}
+
+#[test]
+fn weather_forecasts_issued_after_the_decision_are_not_seen() {
+    let forecasts = with_forecasts(&refinery());
+    assert_eq!(leaking_columns_in(&forecasts, honest), Vec::<String>::new());
 }
 
 #[test]
