@@ -25,26 +25,20 @@ fn every_model_trains_and_nominates_on_the_default_dataset() {
 }
 
 #[test]
-fn models_train_and_nominate_on_the_real_dataset() {
+fn every_model_trains_and_nominates_on_the_real_dataset() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("ridge.json");
-    let file = file.to_str().expect("path");
     let data = ["--data", "datasets/eemeter-uk"];
-    stdout_ok(&vader(
-        &[
-            &["train", "--target", "daily", "--model", "ridge", "--until", "2021-12-31", "--out", file][..],
-            &data[..],
-        ]
-        .concat(),
-    ));
-    let out = vader(
-        &[&["nominate", "--model", file, "--day", "2022-02-01", "--format", "csv"][..], &data[..]].concat(),
-    );
-    let rows = parse_csv(&stdout_ok(&out));
-    // UK-ELEC-1 ends in 2014: it has no training rows up to 2021 but does have a model
-    // trained on its own span, so every meter with readings is nominated.
-    assert!(rows.iter().any(|r| r["meter_id"] == "UK-GAS-0"));
-    assert!(rows.iter().all(|r| r["nomination_kwh"].parse::<f64>().is_ok_and(f64::is_finite)));
+    for model in ["persistence", "seasonal-naive", "mean-7d", "ols", "ridge", "gbm", "gbm-q0.9"] {
+        let file = dir.path().join(format!("{model}.json"));
+        let file = file.to_str().expect("path");
+        let train = ["train", "--target", "daily", "--model", model, "--until", "2021-12-31", "--out", file];
+        stdout_ok(&vader(&[&train[..], &data[..]].concat()));
+        let nominate = ["nominate", "--model", file, "--day", "2022-02-01", "--format", "csv"];
+        let rows = parse_csv(&stdout_ok(&vader(&[&nominate[..], &data[..]].concat())));
+        // UK-ELEC-1 ends in 2014 but has a model trained on its own span: every meter is nominated.
+        assert_eq!(rows.len(), 3, "{model}");
+        assert!(rows.iter().all(|r| r["nomination_kwh"].parse::<f64>().is_ok_and(f64::is_finite)), "{model}");
+    }
 }
 
 #[test]
@@ -126,4 +120,60 @@ fn a_closed_pipe_is_not_a_panic() {
     child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(status.success(), "{stderr}");
+}
+
+#[test]
+fn a_global_model_trains_once_and_nominates_every_meter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("global.json");
+    let file = file.to_str().expect("path");
+    stdout_ok(&vader(&[
+        "train",
+        "--scope",
+        "global",
+        "--model",
+        "gbm",
+        "--until",
+        "2024-12-31",
+        "--out",
+        file,
+    ]));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).expect("model file")).expect("json");
+    assert_eq!(
+        saved["models"].as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["*".to_string()])
+    );
+    assert!(saved["feature_names"].as_array().is_some_and(|n| n.iter().any(|n| n == "meter_L18460")));
+    let rows = parse_csv(&stdout_ok(&vader(&[
+        "nominate",
+        "--model",
+        file,
+        "--day",
+        "2025-01-15",
+        "--format",
+        "csv",
+    ])));
+    assert_eq!(rows.len(), 10);
+    assert!(rows.iter().all(|r| r["nomination_kwh"].parse::<f64>().is_ok_and(|v| v > 0.0)));
+    // The global walk-forward scores exactly the rows the per-meter one does.
+    let scored = |scope: &str| {
+        let out = vader(&[
+            "backtest",
+            "--scope",
+            scope,
+            "--models",
+            "ridge",
+            "--test-from",
+            "2025-11-01",
+            "--test-to",
+            "2025-11-14",
+            "--format",
+            "csv",
+        ]);
+        parse_csv(&stdout_ok(&out))[0]["n"].parse::<usize>().expect("n")
+    };
+    let n = scored("global");
+    assert!(n > 120 && n <= 140, "ten meters × 14 days, less incomplete days: {n}");
+    assert_eq!(n, scored("per-meter"));
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate};
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
-use vader::backtest::{Metrics, WalkForwardParams, walk_forward};
+use vader::backtest::{Metrics, Scope, WalkForwardParams, walk_forward};
 use vader::features::as_of::days_between;
 use vader::features::{Commodity, Dataset, Meter, Target, features};
 use vader::models::{FitBoxed, ModelFile, ModelSpec};
@@ -55,6 +55,26 @@ impl Common {
     }
 }
 
+/// Which rows a model is fitted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ScopeArg {
+    /// One model per meter (default: meters differ by an order of magnitude in level and
+    /// heating sensitivity, and each has years of its own days).
+    #[default]
+    PerMeter,
+    /// One model over all meters, with the meter as a feature.
+    Global,
+}
+
+impl From<ScopeArg> for Scope {
+    fn from(s: ScopeArg) -> Self {
+        match s {
+            ScopeArg::PerMeter => Scope::PerMeter,
+            ScopeArg::Global => Scope::Global,
+        }
+    }
+}
+
 fn model_spec(text: &str) -> Result<ModelSpec, String> {
     ModelSpec::parse(text).ok_or_else(|| {
         format!("unknown model {text:?} (expected persistence, seasonal-naive, mean-7d, mean-14d, mean-28d, intraday-5h, ols, ridge, gbm, gbm-q0.9)")
@@ -81,33 +101,48 @@ pub struct TrainArgs {
     /// Model file to write (JSON).
     #[arg(long)]
     out: PathBuf,
+    /// One model per meter, or one global model with the meter as a feature.
+    #[arg(long, value_enum, default_value_t)]
+    scope: ScopeArg,
 }
 
 pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let data = Dataset::open(&args.common.data.data)?;
     let meters = args.common.meters(&data)?;
     let target = args.common.target;
-    let names = vader::features::as_of::feature_names_of(target);
-    let mut span: Option<(NaiveDate, NaiveDate)> = None;
-    let mut file = ModelFile::new(target.as_str(), &args.model.name(), (String::new(), String::new()), names);
+    let mut tables = Vec::new();
     for meter in &meters {
         let Some(first) = first_day(&data, meter, target) else { continue };
         let days = days_between(first, args.until);
-        let table = features(&data, std::slice::from_ref(meter), target, &days, args.common.data_delay)?;
+        tables.push(features(&data, std::slice::from_ref(meter), target, &days, args.common.data_delay)?);
+    }
+    let units: Vec<(String, vader::features::FeatureTable)> = match args.scope {
+        ScopeArg::PerMeter => meters.iter().map(|m| m.meter_id.clone()).zip(tables).collect(),
+        ScopeArg::Global => {
+            let ids: Vec<String> = meters.iter().map(|m| m.meter_id.clone()).collect();
+            vec![("*".to_string(), vader::features::pool(&tables, &ids)?)]
+        }
+    };
+    let names = units.first().map(|u| u.1.matrix.names().to_vec()).unwrap_or_default();
+    let mut span: Option<(NaiveDate, NaiveDate)> = None;
+    let mut file = ModelFile::new(target.as_str(), &args.model.name(), (String::new(), String::new()), names);
+    for (key, table) in &units {
         let rows: Vec<usize> = (0..table.keys.len()).filter(|&i| table.actual[i].is_finite()).collect();
         if rows.is_empty() {
-            eprintln!("{}: no complete day up to {}, skipped", meter.meter_id, args.until);
+            eprintln!("{key}: no complete day up to {}, skipped", args.until);
             continue;
         }
         let y: Vec<f64> = rows.iter().map(|&i| table.actual[i]).collect();
         let fitted = args
             .model
             .fit_boxed(&table.matrix.rows(&rows), &y)
-            .with_context(|| format!("training {} for meter {}", args.model.name(), meter.meter_id))?;
-        let (lo, hi) = (table.keys[rows[0]].day, table.keys[rows[rows.len() - 1]].day);
+            .with_context(|| format!("training {} for meter {key}", args.model.name()))?;
+        let days = rows.iter().map(|&i| table.keys[i].day);
+        let (lo, hi) = (days.clone().min().unwrap_or_default(), days.max().unwrap_or_default());
         span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
-        file.models.insert(meter.meter_id.clone(), fitted.to_saved());
-        eprintln!("{}: {} trained on {} rows ({lo} to {hi})", meter.meter_id, args.model.name(), rows.len());
+        file.models.insert(key.clone(), fitted.to_saved());
+        let who = if key == "*" { "all meters" } else { key.as_str() };
+        eprintln!("{who}: {} trained on {} rows ({lo} to {hi})", args.model.name(), rows.len());
     }
     let (lo, hi) = span.context("no meter had a complete day to train on")?;
     (file.trained_from, file.trained_until) = (lo.to_string(), hi.to_string());
@@ -139,20 +174,33 @@ pub fn nominate(args: NominateArgs) -> anyhow::Result<ExitCode> {
     let target: Target =
         file.target.parse().map_err(|e: String| anyhow::anyhow!("{}: {e}", args.model.display()))?;
     let data = Dataset::open(&args.data.data)?;
-    let mut rows = Vec::new();
-    for meter_id in file.models.keys() {
+    // A global model (key `*`) names its meters in its indicator columns.
+    let global = vader::features::pooled_meters(&file.feature_names);
+    let meter_ids: Vec<String> =
+        if file.models.contains_key("*") { global.clone() } else { file.models.keys().cloned().collect() };
+    let mut tables = Vec::new();
+    for meter_id in &meter_ids {
         let meter = data
             .meters
             .get(meter_id)
             .with_context(|| format!("meter {meter_id} of the model is not in the data"))?;
-        let table = features(&data, &[meter], target, &[args.day], args.data_delay)?;
+        tables.push(features(&data, &[meter], target, &[args.day], args.data_delay)?);
+    }
+    if file.models.contains_key("*") {
+        tables = vec![vader::features::pool(&tables, &global)?];
+    }
+    let mut rows = Vec::new();
+    for table in &tables {
         file.check_columns(&table.matrix)?;
-        let model = file.model_for(meter_id).context("model file has no model for this meter")?;
+        let Some(meter_id) = table.keys.first().map(|k| k.meter_id.clone()) else { continue };
+        let model = file.model_for(&meter_id).context("model file has no model for this meter")?;
         for (key, value) in table.keys.iter().zip(model.predict(&table.matrix)?) {
+            let meter = data.meters.get(&key.meter_id).context("meter of a row is not in the data")?;
             let at = |t: i64| DateTime::from_timestamp(t, 0).unwrap_or_default();
             rows.push((meter, at(key.decision_at), at(key.start), value));
         }
     }
+    rows.sort_by(|a, b| a.0.meter_id.cmp(&b.0.meter_id).then(a.2.cmp(&b.2)));
     let at = |t: DateTime<chrono::Utc>| t.to_rfc3339();
     match args.format {
         OutputFormat::Csv => {
@@ -237,6 +285,9 @@ pub struct BacktestArgs {
     /// Days between refits (expanding window).
     #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3650))]
     refit_days: u32,
+    /// One model per meter, or one global model with the meter as a feature.
+    #[arg(long, value_enum, default_value_t)]
+    scope: ScopeArg,
     /// Output format of the leaderboard.
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
@@ -255,6 +306,7 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         test_to,
         refit_days: args.refit_days,
         delay_s: args.common.data_delay,
+        scope: args.scope.into(),
     };
     let forecasts = walk_forward(&data, &meters, &args.models, &params)?;
     let board: Vec<(String, Metrics)> = args
@@ -274,8 +326,12 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
             let largest = board.iter().map(|(_, m)| m.mae).fold(0.0, f64::max);
             let (div, unit) = if largest >= 1000.0 { (1000.0, "MWh") } else { (1.0, "kWh") };
             outln!(
-                "Walk-forward on {target}, {} meter(s), target days {test_from} to {test_to}, refit every {} day(s). Errors in {unit}.",
+                "Walk-forward on {target}, {} meter(s) ({}), target days {test_from} to {test_to}, refit every {} day(s). Errors in {unit}.",
                 meters.len(),
+                match args.scope {
+                    ScopeArg::PerMeter => "one model per meter",
+                    ScopeArg::Global => "one global model",
+                },
                 args.refit_days
             );
             let mut table = Table::new();

@@ -6,4 +6,4 @@ pub mod walk_forward;
 
 pub use capacity::{AlertParams, AlertRow, AlertStatus, capacity_alert};
 pub use error::{Error, Result};
-pub use walk_forward::{Forecast, Metrics, WalkForwardParams, walk_forward};
+pub use walk_forward::{Forecast, Metrics, Scope, WalkForwardParams, walk_forward};

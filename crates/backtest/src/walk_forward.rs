@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 use vader_features::as_of::days_between;
-use vader_features::{Dataset, Meter, Target, features};
+use vader_features::{Dataset, Meter, Target, features, pool};
 use vader_models::{FitBoxed, ModelSpec};
 
 use crate::error::{Error, Result};
@@ -27,6 +27,19 @@ pub struct WalkForwardParams {
     pub refit_days: u32,
     /// Delay before a reading is known, for readings without `received_at`, seconds.
     pub delay_s: i64,
+    /// One model per meter, or one global model over all meters.
+    pub scope: Scope,
+}
+
+/// Which rows a model is fitted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// One model per meter (the default: meters differ by an order of magnitude in level and in
+    /// heating sensitivity, and each has years of days of its own).
+    #[default]
+    PerMeter,
+    /// One model over all meters, with the meter as a feature (one indicator column each).
+    Global,
 }
 
 /// One forecast and what happened.
@@ -61,7 +74,7 @@ pub fn walk_forward(
     if params.test_to < params.test_from {
         return Err(Error::Invalid(format!("empty test period {} to {}", params.test_from, params.test_to)));
     }
-    let mut out = Vec::new();
+    let mut tables = Vec::with_capacity(meters.len());
     for meter in meters {
         let series = data.series(&meter.meter_id)?;
         let Some(&first) = series.start.first() else { continue };
@@ -70,15 +83,24 @@ pub fn walk_forward(
             .convention()
             .day_of(chrono::DateTime::from_timestamp(first, 0).unwrap_or_default(), meter.timezone);
         let days = days_between(first_day, params.test_to);
-        let table = features(data, std::slice::from_ref(meter), params.target, &days, params.delay_s)?;
+        tables.push(features(data, std::slice::from_ref(meter), params.target, &days, params.delay_s)?);
+    }
+    let units = match params.scope {
+        Scope::PerMeter => tables,
+        Scope::Global => {
+            let ids: Vec<String> = meters.iter().map(|m| m.meter_id.clone()).collect();
+            vec![pool(&tables, &ids)?]
+        }
+    };
+    let test_days = days_between(params.test_from, params.test_to);
+    let mut out = Vec::new();
+    for table in &units {
         // Refit every `refit_days` target days; a per-period target has many rows per day.
-        let test_days: Vec<NaiveDate> = days.iter().copied().filter(|d| *d >= params.test_from).collect();
         for group in test_days.chunks(params.refit_days as usize) {
             let (first, last) = (group[0], group[group.len() - 1]);
             let rows: Vec<usize> =
                 (0..table.keys.len()).filter(|&i| (first..=last).contains(&table.keys[i].day)).collect();
-            let Some(&head) = rows.first() else { continue };
-            let refit_at = table.keys[head].decision_at;
+            let Some(refit_at) = rows.iter().map(|&i| table.keys[i].decision_at).min() else { continue };
             let train: Vec<usize> = (0..table.keys.len())
                 .filter(|&i| table.actual_known_at[i] <= refit_at && table.actual[i].is_finite())
                 .collect();
@@ -91,7 +113,7 @@ pub fn walk_forward(
                 for (&i, p) in rows.iter().zip(predictions) {
                     let key = &table.keys[i];
                     out.push(Forecast {
-                        meter_id: meter.meter_id.clone(),
+                        meter_id: key.meter_id.clone(),
                         model: spec.name(),
                         day: key.day,
                         start: key.start,
@@ -103,6 +125,8 @@ pub fn walk_forward(
             }
         }
     }
+    // One order whatever the scope: meter, model, interval.
+    out.sort_by(|a, b| a.meter_id.cmp(&b.meter_id).then(a.start.cmp(&b.start)));
     Ok(out)
 }
 

@@ -10,6 +10,7 @@ pub mod gas_day;
 pub mod intraday;
 mod meters;
 pub mod periods;
+pub mod pool;
 mod readings;
 pub mod rest_of_day;
 #[cfg(feature = "synth")]
@@ -26,6 +27,7 @@ pub use error::{Conflict, Error, Location, Result};
 pub use gas_day::DayConvention;
 pub use intraday::{IntradaySnapshot, SnapshotParams};
 pub use meters::{Commodity, DEFAULT_TIMEZONE, Meter, Meters};
+pub use pool::{METER_PREFIX, pool, pooled_meters};
 pub use readings::{MeterSeries, Readings, format_utc, infer_interval};
 pub use target::{Shape, Target};
 pub use validate::ValidationReport;
