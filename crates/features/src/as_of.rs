@@ -71,6 +71,23 @@ pub struct FeatureTable {
     pub actual_known_at: Vec<i64>,
 }
 
+impl FeatureTable {
+    /// A table from its parts: `flat` holds the feature values row by row, one row per key.
+    pub(crate) fn assemble(
+        target: Target,
+        names: Vec<String>,
+        keys: Vec<RowKey>,
+        flat: Vec<f64>,
+        actual: Vec<f64>,
+        actual_known_at: Vec<i64>,
+    ) -> Result<Self> {
+        let values = Array2::from_shape_vec((keys.len(), names.len()), flat)
+            .map_err(|e| Error::Invalid(format!("feature matrix shape: {e}")))?;
+        let matrix = FeatureMatrix::new(names, values).map_err(|e| Error::Invalid(e.to_string()))?;
+        Ok(Self { target, keys, matrix, actual, actual_known_at })
+    }
+}
+
 /// Builds as-of rows for `target` (any target) for every day in `days` and every meter in
 /// `meters`: one row per meter and day, or per meter and settlement period.
 pub fn features(
@@ -186,10 +203,7 @@ pub fn daily_features(
             actual_known_at.push(daily.index(day).map_or(i64::MAX, |i| daily.complete_at[i]));
         }
     }
-    let values = Array2::from_shape_vec((keys.len(), names.len()), flat)
-        .map_err(|e| Error::Invalid(format!("feature matrix shape: {e}")))?;
-    let matrix = FeatureMatrix::new(names, values).map_err(|e| Error::Invalid(e.to_string()))?;
-    Ok(FeatureTable { target, keys, matrix, actual, actual_known_at })
+    FeatureTable::assemble(target, names, keys, flat, actual, actual_known_at)
 }
 
 /// Mean of `v` if it holds at least half of the `window` days, else NaN.

@@ -9,14 +9,13 @@
 use std::collections::HashMap;
 
 use chrono::{Days, NaiveDate, Timelike};
-use ndarray::Array2;
-use vader_models::{FeatureMatrix, columns};
+use vader_models::columns;
 
 use crate::as_of::{CDD_BASE_C, FeatureTable, HDD_BASE_C, RowKey, mean_if_enough, std_if_enough};
 use crate::calendar::{CALENDAR_FEATURES, calendar_features};
 use crate::daily::DailyTotals;
 use crate::dataset::Dataset;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::meters::Meter;
 use crate::target::Target;
 
@@ -124,8 +123,5 @@ pub fn period_features(
             }
         }
     }
-    let values = Array2::from_shape_vec((keys.len(), names.len()), flat)
-        .map_err(|e| Error::Invalid(format!("feature matrix shape: {e}")))?;
-    let matrix = FeatureMatrix::new(names, values).map_err(|e| Error::Invalid(e.to_string()))?;
-    Ok(FeatureTable { target, keys, matrix, actual, actual_known_at })
+    FeatureTable::assemble(target, names, keys, flat, actual, actual_known_at)
 }
