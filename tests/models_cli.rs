@@ -177,3 +177,27 @@ fn a_global_model_trains_once_and_nominates_every_meter() {
     assert!(n > 120 && n <= 140, "ten meters × 14 days, less incomplete days: {n}");
     assert_eq!(n, scored("per-meter"));
 }
+
+#[test]
+fn backtest_results_do_not_depend_on_the_thread_count() {
+    let run = |threads: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vader"))
+            .args([
+                "backtest",
+                "--models",
+                "ols,gbm",
+                "--test-from",
+                "2025-06-01",
+                "--test-to",
+                "2025-06-21",
+                "--format",
+                "csv",
+            ])
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(common::root())
+            .output()
+            .expect("vader runs");
+        stdout_ok(&out)
+    };
+    assert_eq!(run("1"), run("2"));
+}

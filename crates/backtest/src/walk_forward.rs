@@ -7,6 +7,7 @@
 //! is made by a model that saw its own target, or any later one.
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use serde::Serialize;
 use vader_features::as_of::days_between;
 use vader_features::{Dataset, Meter, Target, features, pool};
@@ -74,17 +75,22 @@ pub fn walk_forward(
     if params.test_to < params.test_from {
         return Err(Error::Invalid(format!("empty test period {} to {}", params.test_from, params.test_to)));
     }
-    let mut tables = Vec::with_capacity(meters.len());
-    for meter in meters {
-        let series = data.series(&meter.meter_id)?;
-        let Some(&first) = series.start.first() else { continue };
-        let first_day = params
-            .target
-            .convention()
-            .day_of(chrono::DateTime::from_timestamp(first, 0).unwrap_or_default(), meter.timezone);
-        let days = days_between(first_day, params.test_to);
-        tables.push(features(data, std::slice::from_ref(meter), params.target, &days, params.delay_s)?);
-    }
+    let tables: Vec<vader_features::FeatureTable> = meters
+        .par_iter()
+        .map(|meter| -> Result<Option<vader_features::FeatureTable>> {
+            let series = data.series(&meter.meter_id)?;
+            let Some(&first) = series.start.first() else { return Ok(None) };
+            let first_day = params
+                .target
+                .convention()
+                .day_of(chrono::DateTime::from_timestamp(first, 0).unwrap_or_default(), meter.timezone);
+            let days = days_between(first_day, params.test_to);
+            Ok(Some(features(data, std::slice::from_ref(meter), params.target, &days, params.delay_s)?))
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     let units = match params.scope {
         Scope::PerMeter => tables,
         Scope::Global => {
@@ -93,40 +99,55 @@ pub fn walk_forward(
         }
     };
     let test_days = days_between(params.test_from, params.test_to);
-    let mut out = Vec::new();
-    for table in &units {
-        // Refit every `refit_days` target days; a per-period target has many rows per day.
-        for group in test_days.chunks(params.refit_days as usize) {
-            let (first, last) = (group[0], group[group.len() - 1]);
-            let rows: Vec<usize> =
-                (0..table.keys.len()).filter(|&i| (first..=last).contains(&table.keys[i].day)).collect();
-            let Some(refit_at) = rows.iter().map(|&i| table.keys[i].decision_at).min() else { continue };
-            let train: Vec<usize> = (0..table.keys.len())
-                .filter(|&i| table.actual_known_at[i] <= refit_at && table.actual[i].is_finite())
-                .collect();
-            let x_train = table.matrix.rows(&train);
-            let y_train: Vec<f64> = train.iter().map(|&i| table.actual[i]).collect();
-            let x_test = table.matrix.rows(&rows);
-            for spec in models {
-                let fitted = spec.fit_boxed(&x_train, &y_train)?;
-                let predictions = fitted.predict(&x_test)?;
-                for (&i, p) in rows.iter().zip(predictions) {
-                    let key = &table.keys[i];
-                    out.push(Forecast {
-                        meter_id: key.meter_id.clone(),
-                        model: spec.name(),
-                        day: key.day,
-                        start: key.start,
-                        decision_at: key.decision_at,
-                        forecast_kwh: p,
-                        actual_kwh: table.actual[i],
-                    });
-                }
-            }
-        }
-    }
+    // Every (unit, model) pair runs in parallel; each computes exactly what it would alone, and
+    // the stable sort below fixes one order, so results do not depend on the thread count.
+    let jobs: Vec<(&vader_features::FeatureTable, &ModelSpec)> =
+        units.iter().flat_map(|t| models.iter().map(move |m| (t, m))).collect();
+    let per_unit: Vec<Vec<Forecast>> = jobs
+        .par_iter()
+        .map(|(table, model)| replay(table, &test_days, model, params))
+        .collect::<Result<_>>()?;
+    let mut out: Vec<Forecast> = per_unit.into_iter().flatten().collect();
     // One order whatever the scope: meter, model, interval.
     out.sort_by(|a, b| a.meter_id.cmp(&b.meter_id).then(a.start.cmp(&b.start)));
+    Ok(out)
+}
+
+/// Replays one model on one unit (a meter's table, or the pooled table) over the test days.
+fn replay(
+    table: &vader_features::FeatureTable,
+    test_days: &[NaiveDate],
+    spec: &ModelSpec,
+    params: &WalkForwardParams,
+) -> Result<Vec<Forecast>> {
+    let mut out = Vec::new();
+    // Refit every `refit_days` target days; a per-period target has many rows per day.
+    for group in test_days.chunks(params.refit_days as usize) {
+        let (first, last) = (group[0], group[group.len() - 1]);
+        let rows: Vec<usize> =
+            (0..table.keys.len()).filter(|&i| (first..=last).contains(&table.keys[i].day)).collect();
+        let Some(refit_at) = rows.iter().map(|&i| table.keys[i].decision_at).min() else { continue };
+        let train: Vec<usize> = (0..table.keys.len())
+            .filter(|&i| table.actual_known_at[i] <= refit_at && table.actual[i].is_finite())
+            .collect();
+        let x_train = table.matrix.rows(&train);
+        let y_train: Vec<f64> = train.iter().map(|&i| table.actual[i]).collect();
+        let x_test = table.matrix.rows(&rows);
+        let fitted = spec.fit_boxed(&x_train, &y_train)?;
+        let predictions = fitted.predict(&x_test)?;
+        for (&i, p) in rows.iter().zip(predictions) {
+            let key = &table.keys[i];
+            out.push(Forecast {
+                meter_id: key.meter_id.clone(),
+                model: spec.name(),
+                day: key.day,
+                start: key.start,
+                decision_at: key.decision_at,
+                forecast_kwh: p,
+                actual_kwh: table.actual[i],
+            });
+        }
+    }
     Ok(out)
 }
 
