@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod capacity;
+pub mod cost;
 mod error;
 pub mod walk_forward;
 
