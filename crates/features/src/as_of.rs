@@ -25,6 +25,11 @@ pub const HDD_BASE_C: f64 = 15.0;
 /// Cooling degree-day base, °C.
 pub const CDD_BASE_C: f64 = 22.0;
 
+/// Heating and cooling degrees of a mean temperature: `[(15 − t)⁺, (t − 22)⁺]`.
+pub fn degree_days(temp_c: f64) -> [f64; 2] {
+    [(HDD_BASE_C - temp_c).max(0.0), (temp_c - CDD_BASE_C).max(0.0)]
+}
+
 const LAGS: [u32; 2] = [3, 14];
 const WINDOWS: [u32; 3] = [7, 14, 28];
 
@@ -104,15 +109,6 @@ pub fn features(
     }
 }
 
-/// Feature names of `target`, in matrix order.
-pub fn feature_names_of(target: Target) -> Vec<String> {
-    match target.shape() {
-        Shape::Daily => feature_names(),
-        Shape::PerPeriod => crate::periods::feature_names(),
-        Shape::Hourly => crate::rest_of_day::feature_names(),
-    }
-}
-
 /// Builds as-of rows for a daily `target` for every day in `days` and every meter in `meters`
 /// (meter-major order). `delay_s` applies to readings without `received_at`.
 pub fn daily_features(
@@ -186,8 +182,7 @@ pub fn daily_features(
             };
             let t = temp(day);
             flat.push(t);
-            flat.push((HDD_BASE_C - t).max(0.0));
-            flat.push((t - CDD_BASE_C).max(0.0));
+            flat.extend(degree_days(t));
             flat.push(t - back(1).map_or(f64::NAN, temp));
             debug_assert_eq!(flat.len() - row_start, names.len());
 

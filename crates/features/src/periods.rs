@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::{Days, NaiveDate, Timelike};
 use vader_models::columns;
 
-use crate::as_of::{CDD_BASE_C, FeatureTable, HDD_BASE_C, RowKey, mean_if_enough, std_if_enough};
+use crate::as_of::{FeatureTable, RowKey, degree_days, mean_if_enough, std_if_enough};
 use crate::calendar::{CALENDAR_FEATURES, calendar_features};
 use crate::daily::DailyTotals;
 use crate::dataset::Dataset;
@@ -100,8 +100,7 @@ pub fn period_features(
                 flat.extend(calendar);
                 let temp = weather.map_or(f64::NAN, |w| w.mean_temperature(t - 1800, t + step + 1800, at));
                 flat.push(temp);
-                flat.push((HDD_BASE_C - temp).max(0.0));
-                flat.push((temp - CDD_BASE_C).max(0.0));
+                flat.extend(degree_days(temp));
 
                 let here = series.range(t, t + 1);
                 let (value, known) = match here.start {

@@ -8,7 +8,7 @@
 use chrono::{Days, NaiveDate, Timelike};
 use vader_models::columns;
 
-use crate::as_of::{CDD_BASE_C, FeatureTable, HDD_BASE_C, RowKey, mean_if_enough};
+use crate::as_of::{FeatureTable, RowKey, degree_days, mean_if_enough};
 use crate::calendar::{CALENDAR_FEATURES, calendar_features};
 use crate::daily::DailyTotals;
 use crate::dataset::Dataset;
@@ -89,8 +89,7 @@ pub fn rest_of_day_features(
                 flat.push(hour_angle.cos());
                 flat.extend(calendar);
                 flat.push(temp);
-                flat.push((HDD_BASE_C - temp).max(0.0));
-                flat.push((temp - CDD_BASE_C).max(0.0));
+                flat.extend(degree_days(temp));
 
                 keys.push(RowKey { meter_id: meter.meter_id.clone(), day, start: h, end, decision_at: h });
                 actual.push(total.map_or(f64::NAN, |t| t - snap.consumed_kwh));
