@@ -1,10 +1,14 @@
 #![doc = include_str!("../README.md")]
 
+pub mod ab;
 pub mod capacity;
 pub mod cost;
+pub mod costing;
 mod error;
 pub mod walk_forward;
 
 pub use capacity::{AlertParams, AlertRow, AlertStatus, capacity_alert};
 pub use error::{Error, Result};
-pub use walk_forward::{Forecast, Metrics, Scope, WalkForwardParams, walk_forward};
+pub use walk_forward::{
+    Forecast, Metrics, Progress, Scope, WalkForwardParams, walk_forward, walk_forward_with,
+};

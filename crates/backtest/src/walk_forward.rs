@@ -60,7 +60,28 @@ pub struct Forecast {
     pub forecast_kwh: f64,
     /// The actual, kWh (NaN when the day is incomplete in the data).
     pub actual_kwh: f64,
+    /// Energy of the target day already known at the decision time, kWh: zero for day-ahead
+    /// targets, the gas day's consumption so far for `rest-of-gas-day` (the day's projected
+    /// total is `known_kwh + forecast_kwh`, its actual total `known_kwh + actual_kwh`).
+    pub known_kwh: f64,
+    /// Extra daily capacity bought at this decision, kWh (capacity replay only; else zero).
+    pub extra_capacity_kwh: f64,
+    /// What this decision cost, EUR: NaN until priced by [`crate::costing::price`], and where
+    /// the actual is unknown.
+    pub cost_eur: f64,
 }
+
+/// Watches a long run: told how many steps there are, then of each one done (from any thread).
+///
+/// The command line draws a progress bar with it; `()` watches nothing.
+pub trait Progress: Sync {
+    /// A stage of `total` steps begins (`what`: "features", "models").
+    fn stage(&self, _what: &str, _total: u64) {}
+    /// One step is done.
+    fn step(&self) {}
+}
+
+impl Progress for () {}
 
 /// Runs the walk-forward for every meter in `meters` and every model in `models`.
 pub fn walk_forward(
@@ -69,12 +90,25 @@ pub fn walk_forward(
     models: &[ModelSpec],
     params: &WalkForwardParams,
 ) -> Result<Vec<Forecast>> {
+    walk_forward_with(data, meters, models, params, &())
+}
+
+/// [`walk_forward`], reporting progress to `progress`: one step per meter's feature table,
+/// then one per (meter or pool, model) replay.
+pub fn walk_forward_with(
+    data: &Dataset,
+    meters: &[&Meter],
+    models: &[ModelSpec],
+    params: &WalkForwardParams,
+    progress: &dyn Progress,
+) -> Result<Vec<Forecast>> {
     if params.refit_days == 0 {
         return Err(Error::Invalid("refit_days must be at least 1".into()));
     }
     if params.test_to < params.test_from {
         return Err(Error::Invalid(format!("empty test period {} to {}", params.test_from, params.test_to)));
     }
+    progress.stage("features", meters.len() as u64);
     let tables: Vec<vader_features::FeatureTable> = meters
         .par_iter()
         .map(|meter| -> Result<Option<vader_features::FeatureTable>> {
@@ -85,7 +119,9 @@ pub fn walk_forward(
                 .convention()
                 .day_of(chrono::DateTime::from_timestamp(first, 0).unwrap_or_default(), meter.timezone);
             let days = days_between(first_day, params.test_to);
-            Ok(Some(features(data, std::slice::from_ref(meter), params.target, &days, params.delay_s)?))
+            let table = features(data, std::slice::from_ref(meter), params.target, &days, params.delay_s)?;
+            progress.step();
+            Ok(Some(table))
         })
         .collect::<Result<Vec<_>>>()?
         .into_iter()
@@ -103,9 +139,14 @@ pub fn walk_forward(
     // the stable sort below fixes one order, so results do not depend on the thread count.
     let jobs: Vec<(&vader_features::FeatureTable, &ModelSpec)> =
         units.iter().flat_map(|t| models.iter().map(move |m| (t, m))).collect();
+    progress.stage("models", jobs.len() as u64);
     let per_unit: Vec<Vec<Forecast>> = jobs
         .par_iter()
-        .map(|(table, model)| replay(table, &test_days, model, params))
+        .map(|(table, model)| {
+            let out = replay(table, &test_days, model, params);
+            progress.step();
+            out
+        })
         .collect::<Result<_>>()?;
     let mut out: Vec<Forecast> = per_unit.into_iter().flatten().collect();
     // One order whatever the scope: meter, model, interval.
@@ -121,6 +162,7 @@ fn replay(
     params: &WalkForwardParams,
 ) -> Result<Vec<Forecast>> {
     let mut out = Vec::new();
+    let known = table.matrix.column(vader_models::columns::CONSUMED_KNOWN);
     // Refit every `refit_days` target days; a per-period target has many rows per day.
     for group in test_days.chunks(params.refit_days as usize) {
         let (first, last) = (group[0], group[group.len() - 1]);
@@ -145,6 +187,9 @@ fn replay(
                 decision_at: key.decision_at,
                 forecast_kwh: p,
                 actual_kwh: table.actual[i],
+                known_kwh: known.as_ref().map_or(0.0, |k| k[i]),
+                extra_capacity_kwh: 0.0,
+                cost_eur: f64::NAN,
             });
         }
     }
@@ -160,6 +205,9 @@ pub struct Metrics {
     pub mae: f64,
     /// Root mean squared error, kWh.
     pub rmse: f64,
+    /// Mean absolute percentage error over forecasts whose actual is not zero (a gas meter that
+    /// reads zero in summer has no percentage error those days).
+    pub mape: f64,
     /// Weighted absolute percentage error: Σ|e| / Σ|actual|.
     pub wape: f64,
     /// Mean error (forecast − actual), kWh: positive when nominating long.
@@ -170,6 +218,7 @@ impl Metrics {
     /// Scores `forecasts`, skipping those without an actual.
     pub fn of<'a>(forecasts: impl IntoIterator<Item = &'a Forecast>) -> Self {
         let (mut n, mut abs, mut sq, mut err, mut total) = (0_usize, 0.0, 0.0, 0.0, 0.0);
+        let (mut n_pct, mut pct) = (0_usize, 0.0);
         for f in forecasts {
             if !(f.actual_kwh.is_finite() && f.forecast_kwh.is_finite()) {
                 continue;
@@ -180,12 +229,17 @@ impl Metrics {
             sq += e * e;
             err += e;
             total += f.actual_kwh.abs();
+            if f.actual_kwh != 0.0 {
+                n_pct += 1;
+                pct += (e / f.actual_kwh).abs();
+            }
         }
         let k = n.max(1) as f64;
         Self {
             n,
             mae: abs / k,
             rmse: (sq / k).sqrt(),
+            mape: if n_pct > 0 { pct / n_pct as f64 } else { f64::NAN },
             wape: if total > 0.0 { abs / total } else { f64::NAN },
             bias: err / k,
         }

@@ -11,6 +11,7 @@ pub mod intraday;
 mod meters;
 pub mod periods;
 pub mod pool;
+mod prices;
 mod readings;
 pub mod rest_of_day;
 #[cfg(feature = "synth")]
@@ -28,6 +29,7 @@ pub use gas_day::DayConvention;
 pub use intraday::{IntradaySnapshot, SnapshotParams};
 pub use meters::{Commodity, DEFAULT_TIMEZONE, Meter, Meters};
 pub use pool::{METER_PREFIX, pool, pooled_meters};
+pub use prices::{Price, PriceSeries};
 pub use readings::{MeterSeries, Readings, format_utc, infer_interval};
 pub use target::{Shape, Target};
 pub use validate::ValidationReport;

@@ -89,6 +89,11 @@ impl Table {
         self.frame.height()
     }
 
+    /// The columns read, comma-separated.
+    pub(crate) fn names(&self) -> String {
+        self.frame.get_column_names().iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
+    }
+
     /// Whether the file has `column`.
     pub(crate) fn has(&self, column: &str) -> bool {
         self.frame.column(column).is_ok()
