@@ -14,9 +14,11 @@ macro_rules! outln {
     }};
 }
 
+mod backtest;
 mod capacity;
 mod dataset;
 mod models;
+mod report;
 mod table_png;
 mod time_arg;
 mod validate;
@@ -39,8 +41,11 @@ enum Command {
     Train(models::TrainArgs),
     /// Nominate day D with a saved model, as of D's decision time.
     Nominate(models::NominateArgs),
-    /// Walk-forward comparison of models over a test period (error metrics; euros come next).
-    Backtest(models::BacktestArgs),
+    /// Replay decisions over a test period (walk-forward), price them in euros, rank the models
+    /// and A/B-test each against the champion; writes a report.
+    Backtest(backtest::BacktestArgs),
+    /// A/B-test two models from saved backtest results (forecasts.parquet).
+    Compare(backtest::CompareArgs),
     /// Write the as-of feature table of a target (CSV or Parquet), for notebooks and other tools.
     Features(models::FeaturesArgs),
     /// Generate datasets.
@@ -75,7 +80,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Capacity(args) => capacity::run(args),
         Command::Train(args) => models::train(args),
         Command::Nominate(args) => models::nominate(args),
-        Command::Backtest(args) => models::backtest(args),
+        Command::Backtest(args) => backtest::backtest(args),
+        Command::Compare(args) => backtest::compare(args),
         Command::Features(args) => models::export_features(args),
         Command::Dataset(cmd) => dataset::run(cmd),
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate};
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
-use vader::backtest::{Metrics, Scope, WalkForwardParams, walk_forward};
+use vader::backtest::Scope;
 use vader::features::as_of::days_between;
 use vader::features::{Commodity, Dataset, Meter, Target, features};
 use vader::models::{FitBoxed, ModelFile, ModelSpec};
@@ -19,22 +19,22 @@ use super::{DataArg, OutputFormat};
 #[derive(Debug, clap::Args)]
 pub struct Common {
     #[command(flatten)]
-    data: DataArg,
+    pub(super) data: DataArg,
     /// Forecast target: gas-day (gas meters, decided D-1 14:00), electricity-day (electricity
     /// meters, one row per period, decided D-1 11:00), daily (all meters, calendar day) or
     /// rest-of-gas-day (gas meters, what remains of the gas day at each whole hour).
     #[arg(long, default_value = "gas-day", value_parser = |s: &str| s.parse::<Target>())]
-    target: Target,
+    pub(super) target: Target,
     /// Only these meters (comma-separated ids). Default: every meter the target applies to.
     #[arg(long, value_delimiter = ',')]
     meters: Vec<String>,
     /// Delay before a reading is known after its interval ends (readings without received_at).
     #[arg(long, default_value = "2h", value_parser = parse_duration_s)]
-    data_delay: i64,
+    pub(super) data_delay: i64,
 }
 
 impl Common {
-    fn meters<'a>(&self, data: &'a Dataset) -> anyhow::Result<Vec<&'a Meter>> {
+    pub(super) fn meters<'a>(&self, data: &'a Dataset) -> anyhow::Result<Vec<&'a Meter>> {
         let applies = |m: &&Meter| match self.target {
             Target::GasDay | Target::RestOfGasDay => m.commodity == Commodity::Gas,
             Target::ElectricityDay => m.commodity == Commodity::Electricity,
@@ -75,7 +75,7 @@ impl From<ScopeArg> for Scope {
     }
 }
 
-fn model_spec(text: &str) -> Result<ModelSpec, String> {
+pub(super) fn model_spec(text: &str) -> Result<ModelSpec, String> {
     ModelSpec::parse(text).ok_or_else(|| {
         format!("unknown model {text:?} (expected persistence, seasonal-naive, mean-7d, mean-14d, mean-28d, intraday-5h, ols, ridge, gbm, gbm-q0.9)")
     })
@@ -265,108 +265,6 @@ pub fn nominate(args: NominateArgs) -> anyhow::Result<ExitCode> {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct BacktestArgs {
-    #[command(flatten)]
-    common: Common,
-    /// Models to compare (comma-separated).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "persistence,seasonal-naive,mean-7d,ols,ridge,gbm",
-        value_parser = model_spec
-    )]
-    models: Vec<ModelSpec>,
-    /// First target day of the test period. Default: one year before the last day of data.
-    #[arg(long)]
-    test_from: Option<NaiveDate>,
-    /// Last target day of the test period. Default: the last day of data.
-    #[arg(long)]
-    test_to: Option<NaiveDate>,
-    /// Days between refits (expanding window).
-    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3650))]
-    refit_days: u32,
-    /// One model per meter, or one global model with the meter as a feature.
-    #[arg(long, value_enum, default_value_t)]
-    scope: ScopeArg,
-    /// Output format of the leaderboard.
-    #[arg(long, value_enum, default_value_t)]
-    format: OutputFormat,
-}
-
-pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
-    let data = Dataset::open(&args.common.data.data)?;
-    let meters = args.common.meters(&data)?;
-    let target = args.common.target;
-    let (_, last) = data_span(&data, &meters, target).context("no readings")?;
-    let test_to = args.test_to.unwrap_or(last);
-    let test_from = args.test_from.unwrap_or_else(|| test_to - chrono::Days::new(364));
-    let params = WalkForwardParams {
-        target,
-        test_from,
-        test_to,
-        refit_days: args.refit_days,
-        delay_s: args.common.data_delay,
-        scope: args.scope.into(),
-    };
-    let forecasts = walk_forward(&data, &meters, &args.models, &params)?;
-    let board: Vec<(String, Metrics)> = args
-        .models
-        .iter()
-        .map(|m| (m.name(), Metrics::of(forecasts.iter().filter(|f| f.model == m.name()))))
-        .collect();
-    match args.format {
-        OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&board)?),
-        OutputFormat::Csv => {
-            outln!("model,n,mae_kwh,rmse_kwh,wape,bias_kwh");
-            for (name, m) in &board {
-                outln!("{name},{},{},{},{},{}", m.n, m.mae, m.rmse, m.wape, m.bias);
-            }
-        }
-        OutputFormat::Table => {
-            let largest = board.iter().map(|(_, m)| m.mae).fold(0.0, f64::max);
-            let (div, unit) = if largest >= 1000.0 { (1000.0, "MWh") } else { (1.0, "kWh") };
-            outln!(
-                "Walk-forward on {target}, {} meter(s) ({}), target days {test_from} to {test_to}, refit every {} day(s). Errors in {unit}.",
-                meters.len(),
-                match args.scope {
-                    ScopeArg::PerMeter => "one model per meter",
-                    ScopeArg::Global => "one global model",
-                },
-                args.refit_days
-            );
-            let mut table = Table::new();
-            table.load_preset(UTF8_FULL_CONDENSED).set_header([
-                "model",
-                "forecasts",
-                "MAE",
-                "RMSE",
-                "WAPE %",
-                "bias",
-            ]);
-            let mut sorted = board.clone();
-            sorted.sort_by(|a, b| a.1.mae.total_cmp(&b.1.mae));
-            for (name, m) in &sorted {
-                table.add_row([
-                    name.clone(),
-                    m.n.to_string(),
-                    format!("{:.2}", m.mae / div),
-                    format!("{:.2}", m.rmse / div),
-                    format!("{:.2}", 100.0 * m.wape),
-                    format!("{:+.2}", m.bias / div),
-                ]);
-            }
-            for i in 1..6 {
-                if let Some(c) = table.column_mut(i) {
-                    c.set_cell_alignment(CellAlignment::Right);
-                }
-            }
-            outln!("{table}");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Debug, clap::Args)]
 pub struct FeaturesArgs {
     #[command(flatten)]
     common: Common,
@@ -402,7 +300,7 @@ pub fn export_features(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// First and last target day with readings over `meters`.
-fn data_span(data: &Dataset, meters: &[&Meter], target: Target) -> Option<(NaiveDate, NaiveDate)> {
+pub(super) fn data_span(data: &Dataset, meters: &[&Meter], target: Target) -> Option<(NaiveDate, NaiveDate)> {
     let days: Vec<NaiveDate> = meters
         .iter()
         .filter_map(|m| {

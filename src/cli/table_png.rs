@@ -45,10 +45,7 @@ impl AlertPicture<'_> {
     }
 
     fn draw(&self, path: &Path) -> anyhow::Result<()> {
-        register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
-            .map_err(|_| anyhow!("bad font"))?;
-        register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold())
-            .map_err(|_| anyhow!("bad font"))?;
+        register_fonts()?;
         let rows = i32::try_from(self.rows.len()).unwrap_or(i32::MAX / ROW - 10);
         let height = HEAD + ROW * (rows + 1) + 70;
         let root = BitMapBackend::new(path, (WIDTH, u32::try_from(height).unwrap_or(1))).into_drawing_area();
@@ -123,6 +120,15 @@ impl AlertPicture<'_> {
         root.present().map_err(err)?;
         Ok(())
     }
+}
+
+/// Registers the embedded DejaVu Sans as plotters' `sans-serif` (regular and bold), so pictures
+/// look the same on every machine.
+pub fn register_fonts() -> anyhow::Result<()> {
+    register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+        .map_err(|_| anyhow!("bad font"))?;
+    register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold()).map_err(|_| anyhow!("bad font"))?;
+    Ok(())
 }
 
 fn text(size: u32, bold: bool, color: RGBColor) -> TextStyle<'static> {

@@ -5,6 +5,7 @@ pub mod capacity;
 pub mod cost;
 pub mod costing;
 mod error;
+pub mod results;
 pub mod walk_forward;
 
 pub use capacity::{AlertParams, AlertRow, AlertStatus, capacity_alert};

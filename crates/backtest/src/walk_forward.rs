@@ -197,7 +197,7 @@ fn replay(
 }
 
 /// Error metrics of a set of forecasts (rows with a known actual).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Metrics {
     /// Forecasts scored.
     pub n: usize,

@@ -1,0 +1,251 @@
+//! What a backtest produces: the leaderboard, per-meter scores, the A/B comparisons against the
+//! champion, and the forecast rows as a Parquet file that `vader compare` and notebooks read back.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::ab::{AbParams, AbTest, Loss, Paired, ab_test};
+use crate::error::{Error, Result};
+use crate::walk_forward::{Forecast, Metrics};
+
+/// One model's overall score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelScore {
+    /// The model.
+    pub model: String,
+    /// Error metrics over every scored forecast.
+    pub metrics: Metrics,
+    /// Total cost of its decisions, EUR.
+    pub euros: f64,
+    /// Days with at least one priced decision.
+    pub days: usize,
+    /// Mean cost per such day, EUR.
+    pub euros_per_day: f64,
+}
+
+/// One model's score on one meter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeterScore {
+    /// The meter.
+    pub meter_id: String,
+    /// The model.
+    pub model: String,
+    /// Error metrics on this meter.
+    pub metrics: Metrics,
+    /// Total cost on this meter, EUR.
+    pub euros: f64,
+}
+
+/// A challenger against the champion, in euros and in absolute error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Paired daily euros.
+    pub euros: AbTest,
+    /// Paired daily mean absolute errors.
+    pub error: AbTest,
+}
+
+/// Scores and comparisons of a set of priced forecasts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scores {
+    /// Every model, cheapest first (ties by MAE, then name).
+    pub leaderboard: Vec<ModelScore>,
+    /// Every (meter, model), by meter then model.
+    pub per_meter: Vec<MeterScore>,
+    /// The model in use, which every other is compared with.
+    pub champion: String,
+    /// Each other model against the champion, in leaderboard order.
+    pub comparisons: Vec<Comparison>,
+}
+
+impl Scores {
+    /// Scores `forecasts` (priced) and compares every model with `champion`.
+    pub fn of(forecasts: &[Forecast], champion: &str, ab: &AbParams) -> Result<Self> {
+        let mut by_model: BTreeMap<&str, Vec<&Forecast>> = BTreeMap::new();
+        for f in forecasts {
+            by_model.entry(f.model.as_str()).or_default().push(f);
+        }
+        let Some(champion_rows) = by_model.get(champion) else {
+            let known: Vec<&str> = by_model.keys().copied().collect();
+            return Err(Error::Invalid(format!(
+                "champion {champion} is not among the models ({})",
+                known.join(", ")
+            )));
+        };
+        let mut leaderboard: Vec<ModelScore> = by_model
+            .iter()
+            .map(|(model, rows)| {
+                let mut daily: BTreeMap<chrono::NaiveDate, f64> = BTreeMap::new();
+                for f in rows.iter().filter(|f| f.cost_eur.is_finite()) {
+                    *daily.entry(f.day).or_default() += f.cost_eur;
+                }
+                let euros: f64 = daily.values().sum();
+                ModelScore {
+                    model: model.to_string(),
+                    metrics: Metrics::of(rows.iter().copied()),
+                    euros,
+                    days: daily.len(),
+                    euros_per_day: if daily.is_empty() { f64::NAN } else { euros / daily.len() as f64 },
+                }
+            })
+            .collect();
+        leaderboard.sort_by(|a, b| {
+            a.euros
+                .total_cmp(&b.euros)
+                .then(a.metrics.mae.total_cmp(&b.metrics.mae))
+                .then(a.model.cmp(&b.model))
+        });
+        let mut per_meter: BTreeMap<(&str, &str), Vec<&Forecast>> = BTreeMap::new();
+        for f in forecasts {
+            per_meter.entry((f.meter_id.as_str(), f.model.as_str())).or_default().push(f);
+        }
+        let per_meter = per_meter
+            .into_iter()
+            .map(|((meter_id, model), rows)| MeterScore {
+                meter_id: meter_id.to_string(),
+                model: model.to_string(),
+                metrics: Metrics::of(rows.iter().copied()),
+                euros: rows.iter().map(|f| f.cost_eur).filter(|c| c.is_finite()).sum(),
+            })
+            .collect();
+        let mut comparisons = Vec::new();
+        for score in leaderboard.iter().filter(|s| s.model != champion) {
+            let rows = &by_model[score.model.as_str()];
+            let test = |loss| {
+                let paired = Paired::of(champion_rows.iter().copied(), rows.iter().copied(), loss);
+                ab_test(champion, &score.model, &paired, loss, ab)
+            };
+            comparisons.push(Comparison { euros: test(Loss::Euros)?, error: test(Loss::AbsoluteError)? });
+        }
+        Ok(Self { leaderboard, per_meter, champion: champion.to_string(), comparisons })
+    }
+}
+
+/// Daily totals of one model: `(day, euros, mean absolute error)`, for plots.
+pub fn daily_series(forecasts: &[Forecast], model: &str) -> Vec<(chrono::NaiveDate, f64, f64)> {
+    let mut days: BTreeMap<chrono::NaiveDate, (f64, f64, usize)> = BTreeMap::new();
+    for f in forecasts.iter().filter(|f| f.model == model) {
+        let e = (f.forecast_kwh - f.actual_kwh).abs();
+        let day = days.entry(f.day).or_default();
+        if f.cost_eur.is_finite() {
+            day.0 += f.cost_eur;
+        }
+        if e.is_finite() {
+            day.1 += e;
+            day.2 += 1;
+        }
+    }
+    days.into_iter()
+        .map(|(d, (eur, abs, n))| (d, eur, if n > 0 { abs / n as f64 } else { f64::NAN }))
+        .collect()
+}
+
+const COLUMNS: [&str; 11] = [
+    "target",
+    "meter_id",
+    "model",
+    "day",
+    "start",
+    "decision_at",
+    "forecast_kwh",
+    "actual_kwh",
+    "known_kwh",
+    "extra_capacity_kwh",
+    "cost_eur",
+];
+
+/// Writes forecast rows (made for `target`) to a Parquet file at `path`, one row per decision:
+/// `target`, `meter_id`, `model`, `day`, `start` and `decision_at` (UTC datetimes),
+/// `forecast_kwh`, `actual_kwh`, `known_kwh`, `extra_capacity_kwh`, `cost_eur`.
+pub fn write_forecasts(path: &Path, target: &str, forecasts: &[Forecast]) -> Result<()> {
+    let err = |source| Error::Invalid(format!("{}: writing forecasts: {source}", path.display()));
+    let utc = |name: &str, v: Vec<i64>| {
+        Column::new(name.into(), v.into_iter().map(|s| s * 1000).collect::<Vec<_>>())
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
+    };
+    let floats = |name: &str, get: fn(&Forecast) -> f64| {
+        Column::new(name.into(), forecasts.iter().map(get).collect::<Vec<f64>>())
+    };
+    let mut frame = DataFrame::new_infer_height(vec![
+        Column::new("target".into(), vec![target; forecasts.len()]),
+        Column::new("meter_id".into(), forecasts.iter().map(|f| f.meter_id.as_str()).collect::<Vec<_>>()),
+        Column::new("model".into(), forecasts.iter().map(|f| f.model.as_str()).collect::<Vec<_>>()),
+        Column::new("day".into(), forecasts.iter().map(|f| f.day.to_string()).collect::<Vec<_>>()),
+        utc("start", forecasts.iter().map(|f| f.start).collect()).map_err(err)?,
+        utc("decision_at", forecasts.iter().map(|f| f.decision_at).collect()).map_err(err)?,
+        floats("forecast_kwh", |f| f.forecast_kwh),
+        floats("actual_kwh", |f| f.actual_kwh),
+        floats("known_kwh", |f| f.known_kwh),
+        floats("extra_capacity_kwh", |f| f.extra_capacity_kwh),
+        floats("cost_eur", |f| f.cost_eur),
+    ])
+    .map_err(err)?;
+    let file = File::create(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+    ParquetWriter::new(file).finish(&mut frame).map_err(err)?;
+    Ok(())
+}
+
+/// Reads forecast rows written by [`write_forecasts`]: the target and the rows.
+pub fn read_forecasts(path: &Path) -> Result<(String, Vec<Forecast>)> {
+    let err = |e: PolarsError| Error::Invalid(format!("{}: not a vader forecasts file: {e}", path.display()));
+    let file = File::open(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+    let frame = ParquetReader::new(file).finish().map_err(err)?;
+    for c in COLUMNS {
+        if frame.column(c).is_err() {
+            return Err(Error::Invalid(format!(
+                "{}: not a vader forecasts file (no column `{c}`)",
+                path.display()
+            )));
+        }
+    }
+    let text = |name: &str| -> Result<Vec<String>> {
+        let c = frame.column(name).map_err(err)?.str().map_err(err)?.clone();
+        Ok(c.iter().map(|v| v.unwrap_or_default().to_string()).collect())
+    };
+    let float = |name: &str| -> Result<Vec<f64>> {
+        let c = frame.column(name).map_err(err)?.cast(&DataType::Float64).map_err(err)?;
+        Ok(c.f64().map_err(err)?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    };
+    let seconds = |name: &str| -> Result<Vec<i64>> {
+        let c = frame
+            .column(name)
+            .map_err(err)?
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+            .and_then(|c| c.cast(&DataType::Int64))
+            .map_err(err)?;
+        Ok(c.i64().map_err(err)?.iter().map(|v| v.unwrap_or_default().div_euclid(1000)).collect())
+    };
+    let target = text("target")?.first().cloned().unwrap_or_default();
+    let (meter, model, day) = (text("meter_id")?, text("model")?, text("day")?);
+    let (start, decision) = (seconds("start")?, seconds("decision_at")?);
+    let (forecast, actual, known, extra, cost) = (
+        float("forecast_kwh")?,
+        float("actual_kwh")?,
+        float("known_kwh")?,
+        float("extra_capacity_kwh")?,
+        float("cost_eur")?,
+    );
+    let mut rows = Vec::with_capacity(meter.len());
+    for i in 0..meter.len() {
+        let day = chrono::NaiveDate::parse_from_str(&day[i], "%Y-%m-%d").map_err(|_| {
+            Error::Invalid(format!("{}: row {}: bad day {:?}", path.display(), i + 1, day[i]))
+        })?;
+        rows.push(Forecast {
+            meter_id: meter[i].clone(),
+            model: model[i].clone(),
+            day,
+            start: start[i],
+            decision_at: decision[i],
+            forecast_kwh: forecast[i],
+            actual_kwh: actual[i],
+            known_kwh: known[i],
+            extra_capacity_kwh: extra[i],
+            cost_eur: cost[i],
+        });
+    }
+    Ok((target, rows))
+}
