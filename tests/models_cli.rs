@@ -54,8 +54,11 @@ fn a_model_refuses_data_without_its_columns() {
 
 #[test]
 fn backtest_scores_every_model() {
+    let dir = tempfile::tempdir().expect("tempdir");
     let out = vader(&[
         "backtest",
+        "--out",
+        dir.path().to_str().expect("path"),
         "--test-from",
         "2025-11-01",
         "--test-to",
@@ -158,8 +161,11 @@ fn a_global_model_trains_once_and_nominates_every_meter() {
     assert!(rows.iter().all(|r| r["nomination_kwh"].parse::<f64>().is_ok_and(|v| v > 0.0)));
     // The global walk-forward scores exactly the rows the per-meter one does.
     let scored = |scope: &str| {
+        let report = dir.path().join(scope);
         let out = vader(&[
             "backtest",
+            "--out",
+            report.to_str().expect("path"),
             "--scope",
             scope,
             "--models",
@@ -180,10 +186,14 @@ fn a_global_model_trains_once_and_nominates_every_meter() {
 
 #[test]
 fn backtest_results_do_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
     let run = |threads: &str| {
+        let report = dir.path().join(threads);
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_vader"))
             .args([
                 "backtest",
+                "--out",
+                report.to_str().expect("path"),
                 "--models",
                 "ols,gbm",
                 "--test-from",
@@ -197,7 +207,8 @@ fn backtest_results_do_not_depend_on_the_thread_count() {
             .current_dir(common::root())
             .output()
             .expect("vader runs");
-        stdout_ok(&out)
+        stdout_ok(&out);
+        std::fs::read(report.join("forecasts.parquet")).expect("forecasts written")
     };
-    assert_eq!(run("1"), run("2"));
+    assert_eq!(run("1"), run("2"), "forecasts.parquet differs between 1 and 2 threads");
 }

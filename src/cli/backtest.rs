@@ -266,8 +266,9 @@ fn print_leaderboard(report: &Report, format: OutputFormat) -> anyhow::Result<()
             for s in &scores.leaderboard {
                 let m = &s.metrics;
                 let c = scores.comparisons.iter().find(|c| c.euros.challenger == s.model);
+                let none = if s.model == scores.champion { "champion" } else { "too few days" };
                 let (verdict, saving, lo, hi, p) =
-                    c.map_or(("champion", f64::NAN, f64::NAN, f64::NAN, f64::NAN), |c| {
+                    c.map_or((none, f64::NAN, f64::NAN, f64::NAN, f64::NAN), |c| {
                         let e = &c.euros;
                         (
                             e.verdict.as_str(),
@@ -319,8 +320,9 @@ fn print_leaderboard(report: &Report, format: OutputFormat) -> anyhow::Result<()
             for s in &scores.leaderboard {
                 let m = &s.metrics;
                 let verdict = match scores.comparisons.iter().find(|c| c.euros.challenger == s.model) {
-                    Some(c) => c.euros.verdict.as_str().to_string(),
-                    None => "champion".to_string(),
+                    Some(c) => c.euros.verdict.as_str(),
+                    None if s.model == scores.champion => "champion",
+                    None => "too few days",
                 };
                 table.add_row([
                     s.model.clone(),
@@ -329,9 +331,9 @@ fn print_leaderboard(report: &Report, format: OutputFormat) -> anyhow::Result<()
                     format!("{:.2}", m.rmse / div),
                     format!("{:.2}", 100.0 * m.wape),
                     format!("{:+.2}", m.bias / div),
-                    format!("{:.0}", s.euros),
-                    format!("{:.1}", s.euros_per_day),
-                    verdict,
+                    money(s.euros),
+                    money(s.euros_per_day),
+                    verdict.to_string(),
                 ]);
             }
             for i in 1..8 {
@@ -363,12 +365,29 @@ pub(super) fn verdict_line(t: &AbTest) -> String {
     };
     let p = t.dm.map_or("n/a".to_string(), |d| format_p(d.p_value));
     let unit = t.loss.unit();
+    let (value, lo, hi) = (money(value), money(lo), money(hi));
     format!(
-        "{} {verb} {value:.1} {unit} [{lo:.1}, {hi:.1}] over {} days, p {p}: {}",
+        "{} {verb} {value} {unit} [{lo}, {hi}] over {} days, p {p}: {}",
         t.challenger,
         t.days,
         t.verdict.as_str()
     )
+}
+
+/// An amount with about three significant digits (whole units from 100 up): sites differ by
+/// orders of magnitude, and a household's 0.02 EUR/day must not print as 0.0.
+pub(super) fn money(x: f64) -> String {
+    let a = x.abs();
+    let digits = if a >= 100.0 || a == 0.0 {
+        0
+    } else if a >= 10.0 {
+        1
+    } else if a >= 1.0 {
+        2
+    } else {
+        (2 - a.log10().floor() as i64).clamp(3, 6) as usize
+    };
+    format!("{x:.digits$}")
 }
 
 /// A p-value as `= 0.031` or `< 0.001`.

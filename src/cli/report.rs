@@ -16,7 +16,7 @@ use vader::backtest::ab::{AbParams, AbTest};
 use vader::backtest::cost::CostParams;
 use vader::backtest::results::{Scores, daily_series};
 
-use super::backtest::{energy_unit, format_p, verdict_line};
+use super::backtest::{energy_unit, format_p, money, verdict_line};
 use super::table_png::register_fonts;
 
 /// How a backtest was run.
@@ -138,10 +138,12 @@ impl Report<'_> {
                 .comparisons
                 .iter()
                 .find(|c| c.euros.challenger == s.model)
-                .map_or("**champion**", |c| c.euros.verdict.as_str());
+                .map_or(if s.model == scores.champion { "**champion**" } else { "too few days" }, |c| {
+                    c.euros.verdict.as_str()
+                });
             writeln!(
                 md,
-                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:+.2} | {:.0} | {:.1} | {verdict} |",
+                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:+.2} | {} | {} | {verdict} |",
                 s.model,
                 m.n,
                 m.mae / div,
@@ -149,8 +151,8 @@ impl Report<'_> {
                 100.0 * m.mape,
                 100.0 * m.wape,
                 m.bias / div,
-                s.euros,
-                s.euros_per_day
+                money(s.euros),
+                money(s.euros_per_day)
             )?;
         }
         let level = info.ab.level;
@@ -176,12 +178,12 @@ impl Report<'_> {
             let p = |t: &AbTest| t.dm.map_or("n/a".into(), |d| format_p(d.p_value).replace("= ", ""));
             writeln!(
                 md,
-                "| {} | {} | {:.1} | [{:.1}, {:.1}] | {} | {} | {} | {:.2} | [{:.2}, {:.2}] | {} | {} |",
+                "| {} | {} | {} | [{}, {}] | {} | {} | {} | {:.2} | [{:.2}, {:.2}] | {} | {} |",
                 e.challenger,
                 e.days,
-                e.mean_saving,
-                e.ci_low,
-                e.ci_high,
+                money(e.mean_saving),
+                money(e.ci_low),
+                money(e.ci_high),
                 stat(e),
                 p(e),
                 e.verdict.as_str(),
@@ -212,7 +214,7 @@ impl Report<'_> {
             write!(md, "| {meter} |")?;
             for m in &models {
                 match scores.per_meter.iter().find(|s| &s.meter_id == meter && s.model == *m) {
-                    Some(s) => write!(md, " {:.2} | {:.0} |", s.metrics.mae / div, s.euros)?,
+                    Some(s) => write!(md, " {:.2} | {} |", s.metrics.mae / div, money(s.euros))?,
                     None => write!(md, " | |")?,
                 }
             }

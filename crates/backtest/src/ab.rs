@@ -232,14 +232,9 @@ pub fn diebold_mariano(d: &[f64], horizon: usize, lags: Option<usize>) -> Option
     }
     let h = horizon.max(1) as f64;
     let lags = lags.unwrap_or_else(|| newey_west_lags(n).max(horizon.saturating_sub(1)));
-    let mut variance = long_run_variance(d, lags);
-    if !(variance > 0.0) {
-        // Bartlett weights keep the estimate non-negative; zero means d is constant.
-        variance = long_run_variance(d, 0);
-    }
-    if !(variance > 0.0) {
-        return None;
-    }
+    let positive = |v: f64| (v > 0.0).then_some(v);
+    // Bartlett weights keep the estimate non-negative; zero means d is constant.
+    let variance = positive(long_run_variance(d, lags)).or_else(|| positive(long_run_variance(d, 0)))?;
     let nf = n as f64;
     let mean = d.iter().sum::<f64>() / nf;
     let statistic = mean / (variance / nf).sqrt();

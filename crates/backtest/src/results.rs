@@ -12,6 +12,9 @@ use crate::ab::{AbParams, AbTest, Loss, Paired, ab_test};
 use crate::error::{Error, Result};
 use crate::walk_forward::{Forecast, Metrics};
 
+/// Fewest paired days an A/B comparison is run on.
+pub const MIN_PAIRED_DAYS: usize = 3;
+
 /// One model's overall score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelScore {
@@ -58,7 +61,8 @@ pub struct Scores {
     pub per_meter: Vec<MeterScore>,
     /// The model in use, which every other is compared with.
     pub champion: String,
-    /// Each other model against the champion, in leaderboard order.
+    /// Each other model against the champion, in leaderboard order (those with at least
+    /// [`MIN_PAIRED_DAYS`] paired days).
     pub comparisons: Vec<Comparison>,
 }
 
@@ -115,11 +119,16 @@ impl Scores {
         let mut comparisons = Vec::new();
         for score in leaderboard.iter().filter(|s| s.model != champion) {
             let rows = &by_model[score.model.as_str()];
-            let test = |loss| {
-                let paired = Paired::of(champion_rows.iter().copied(), rows.iter().copied(), loss);
-                ab_test(champion, &score.model, &paired, loss, ab)
-            };
-            comparisons.push(Comparison { euros: test(Loss::Euros)?, error: test(Loss::AbsoluteError)? });
+            let paired = |loss| Paired::of(champion_rows.iter().copied(), rows.iter().copied(), loss);
+            let (euros, error) = (paired(Loss::Euros), paired(Loss::AbsoluteError));
+            // A test needs a few paired days; a shorter run is scored but not compared.
+            if euros.days.len() < MIN_PAIRED_DAYS || error.days.len() < MIN_PAIRED_DAYS {
+                continue;
+            }
+            comparisons.push(Comparison {
+                euros: ab_test(champion, &score.model, &euros, Loss::Euros, ab)?,
+                error: ab_test(champion, &score.model, &error, Loss::AbsoluteError, ab)?,
+            });
         }
         Ok(Self { leaderboard, per_meter, champion: champion.to_string(), comparisons })
     }

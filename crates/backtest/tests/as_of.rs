@@ -1,9 +1,10 @@
-//! The capacity alert at an instant depends only on readings known by then: deleting or
-//! changing every later reading (by arrival time) changes nothing.
+//! The capacity alert at an instant, and every walk-forward forecast, depend only on readings
+//! known by then: deleting or changing every later reading (by arrival time) changes nothing.
 
-use chrono::DateTime;
-use vader_backtest::{AlertParams, capacity_alert};
-use vader_features::{Dataset, MeterSeries, Readings};
+use chrono::{DateTime, NaiveDate};
+use vader_backtest::{AlertParams, Forecast, Scope, WalkForwardParams, capacity_alert, walk_forward};
+use vader_features::{Dataset, Meter, MeterSeries, Readings, Target};
+use vader_models::ModelSpec;
 
 fn refinery() -> Dataset {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/refinery");
@@ -76,4 +77,102 @@ fn the_leak_check_catches_a_rule_that_peeks() {
     let leaked = capacity_alert(&peeking, at, &params);
     let truly_known = capacity_alert(&as_known_at(&data, at.timestamp(), params.delay_s, false), at, &params);
     assert_ne!(leaked, truly_known);
+}
+
+/// The walk-forward's forecasts for a decision, on the full data and on the data cut to what was
+/// known at that decision (later readings deleted, or kept and scrambled).
+fn forecasts_as_of(
+    target: Target,
+    day: NaiveDate,
+    models: &[&str],
+    pick: impl Fn(&Forecast) -> bool,
+) -> Vec<(Vec<Forecast>, bool)> {
+    let data = refinery();
+    let meters: Vec<&Meter> = ["L18460", "L18442"].iter().filter_map(|id| data.meters.get(id)).collect();
+    let models: Vec<ModelSpec> = models.iter().filter_map(|m| ModelSpec::parse(m)).collect();
+    let params = WalkForwardParams {
+        target,
+        test_from: day,
+        test_to: day,
+        refit_days: 7,
+        delay_s: AlertParams::default().delay_s,
+        scope: Scope::PerMeter,
+    };
+    let run = |d: &Dataset| -> Vec<Forecast> {
+        walk_forward(d, &meters, &models, &params).expect("walk-forward").into_iter().filter(&pick).collect()
+    };
+    let full = run(&data);
+    let at = full.first().expect("a forecast").decision_at;
+    let mut out = vec![(full, false)];
+    for scramble in [false, true] {
+        out.push((run(&as_known_at(&data, at, params.delay_s, scramble)), scramble));
+    }
+    out
+}
+
+#[test]
+fn no_walk_forward_forecast_uses_a_reading_before_it_arrived() {
+    let day = NaiveDate::from_ymd_opt(2025, 2, 11).expect("day");
+    type Pick = Box<dyn Fn(&Forecast) -> bool>;
+    let cases: [(Target, &[&str], Pick); 2] = [
+        (Target::GasDay, &["persistence", "mean-7d", "ridge", "gbm"], Box::new(|_: &Forecast| true)),
+        // One decision hour of the capacity case: 10:00 UTC on the day.
+        (
+            Target::RestOfGasDay,
+            &["intraday-5h", "ridge"],
+            Box::new(|f: &Forecast| f.decision_at % 86_400 == 36_000),
+        ),
+    ];
+    for (target, models, pick) in cases {
+        let runs = forecasts_as_of(target, day, models, pick);
+        let full = &runs[0].0;
+        assert_eq!(full.len(), 2 * models.len(), "{target}: one forecast per meter and model");
+        for (cut, scramble) in &runs[1..] {
+            let pairs = full.iter().zip(cut);
+            for (a, b) in pairs {
+                assert_eq!((&a.meter_id, &a.model, a.start), (&b.meter_id, &b.model, b.start));
+                assert_eq!(
+                    a.forecast_kwh.to_bits(),
+                    b.forecast_kwh.to_bits(),
+                    "{target} {} {}: forecast changed when later readings were {}",
+                    a.meter_id,
+                    a.model,
+                    if *scramble { "scrambled" } else { "deleted" }
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_capacity_replay_projects_what_the_live_alert_shows() {
+    // The day-one rule replayed by the walk-forward (intraday-5h on rest-of-gas-day) projects,
+    // at every hour, exactly the total the live alert (`vader capacity --at`) shows then.
+    let data = refinery();
+    let meters: Vec<&Meter> = data.meters.iter().filter(|m| m.capacity_kwh_per_day.is_some()).collect();
+    let day = NaiveDate::from_ymd_opt(2025, 2, 11).expect("day");
+    let params = WalkForwardParams {
+        target: Target::RestOfGasDay,
+        test_from: day,
+        test_to: day,
+        refit_days: 7,
+        delay_s: AlertParams::default().delay_s,
+        scope: Scope::PerMeter,
+    };
+    let models = [ModelSpec::parse("intraday-5h").expect("model")];
+    let forecasts = walk_forward(&data, &meters, &models, &params).expect("walk-forward");
+    let mut compared = 0;
+    for f in &forecasts {
+        let at = DateTime::from_timestamp(f.decision_at, 0).expect("instant");
+        let alert = capacity_alert(&data, at, &AlertParams::default());
+        let row = alert.iter().find(|r| r.meter_id == f.meter_id).expect("alert row");
+        match row.projected_kwh {
+            Some(p) => {
+                assert!((p - (f.known_kwh + f.forecast_kwh)).abs() <= 1e-6 * p, "{} at {at}", f.meter_id);
+                compared += 1;
+            }
+            None => assert!(f.forecast_kwh.is_nan(), "{} at {at}", f.meter_id),
+        }
+    }
+    assert_eq!(compared, meters.len() * 24, "every hour of every meter");
 }
