@@ -65,11 +65,57 @@ struct Split {
     missing_left: bool,
 }
 
-/// A leaf under construction: its rows and its best split, if any.
+/// A leaf under construction: its rows, its gradient histogram (kept while it may still be
+/// split) and its best split, if any.
 struct Open {
     node: usize,
     rows: Vec<u32>,
+    hist: Option<Histogram>,
     split: Option<Split>,
+}
+
+/// Per feature, the gradient sum and row count of each finite bin then of the missing bin,
+/// packed one feature after the other (`Bins::offsets`).
+type Histogram = Vec<(f64, u32)>;
+
+impl Open {
+    /// A leaf with its histogram and best split (none when too small to split).
+    fn new(node: usize, rows: Vec<u32>, hist: Histogram, ctx: &Context<'_>) -> Self {
+        if rows.len() < 2 * ctx.growth.min_data_in_leaf {
+            return Self { node, rows, hist: None, split: None };
+        }
+        let split = best_split(ctx, &hist, &rows);
+        Self { node, rows, hist: split.is_some().then_some(hist), split }
+    }
+}
+
+/// What every histogram and split search of one tree reads.
+struct Context<'a> {
+    bins: &'a Bins,
+    binned: &'a [u8],
+    nfeat: usize,
+    grad: &'a [f64],
+    growth: Growth,
+}
+
+impl Context<'_> {
+    /// The histogram of `rows`.
+    fn histogram(&self, rows: &[u32]) -> Histogram {
+        let offsets = &self.bins.offsets;
+        let nfeat = self.nfeat;
+        let mut hist = vec![(0.0_f64, 0_u32); offsets[nfeat]];
+        for &r in rows {
+            let g = self.grad[r as usize];
+            let row = &self.binned[r as usize * nfeat..(r as usize + 1) * nfeat];
+            for (f, &b) in row.iter().enumerate() {
+                let slot = if b == MISSING_BIN { offsets[f + 1] - 1 } else { offsets[f] + usize::from(b) };
+                let cell = &mut hist[slot];
+                cell.0 += g;
+                cell.1 += 1;
+            }
+        }
+        hist
+    }
 }
 
 /// Grows one tree on `rows`, with per-row gradients `grad` (hessians are 1). Leaf values are
@@ -83,8 +129,10 @@ pub fn grow(
     growth: Growth,
     leaf_value: &mut dyn FnMut(&[u32]) -> f64,
 ) -> Tree {
+    let ctx = Context { bins, binned, nfeat, grad, growth };
     let mut nodes = vec![Node::Leaf(0.0)];
-    let mut open = vec![Open { split: best_split(bins, binned, nfeat, grad, &rows, growth), node: 0, rows }];
+    let root = ctx.histogram(&rows);
+    let mut open = vec![Open::new(0, rows, root, &ctx)];
     let mut leaves = 1;
     while leaves < growth.max_leaves {
         // The open leaf with the largest gain (the first one on ties: deterministic).
@@ -120,9 +168,18 @@ pub fn grow(
             left: u32::try_from(l).unwrap_or(u32::MAX),
             right: u32::try_from(r).unwrap_or(u32::MAX),
         };
-        for (node, rows) in [(l, left), (r, right)] {
-            open.push(Open { split: best_split(bins, binned, nfeat, grad, &rows, growth), node, rows });
+        // The smaller child's histogram is built from its rows, the larger one's is the parent's
+        // minus it (LightGBM's histogram subtraction): half the work or less per split.
+        let mut parent = leaf.hist.unwrap_or_else(|| ctx.histogram(&leaf.rows));
+        let left_smaller = left.len() <= right.len();
+        let small = ctx.histogram(if left_smaller { &left } else { &right });
+        for (cell, s) in parent.iter_mut().zip(&small) {
+            cell.0 -= s.0;
+            cell.1 -= s.1;
         }
+        let (left_hist, right_hist) = if left_smaller { (small, parent) } else { (parent, small) };
+        open.push(Open::new(l, left, left_hist, &ctx));
+        open.push(Open::new(r, right, right_hist, &ctx));
         leaves += 1;
     }
     for leaf in open {
@@ -131,32 +188,12 @@ pub fn grow(
     Tree { nodes }
 }
 
-/// The best split of a leaf over all features, or `None` if no split has positive gain.
-fn best_split(
-    bins: &Bins,
-    binned: &[u8],
-    nfeat: usize,
-    grad: &[f64],
-    rows: &[u32],
-    growth: Growth,
-) -> Option<Split> {
-    if rows.len() < 2 * growth.min_data_in_leaf {
-        return None;
-    }
-    // Histogram: per feature, its finite bins then the missing bin, packed one after the other.
+/// The best split of a leaf over all features, from its histogram, or `None` if no split has
+/// positive gain.
+fn best_split(ctx: &Context<'_>, hist: &Histogram, rows: &[u32]) -> Option<Split> {
+    let (bins, nfeat, growth) = (ctx.bins, ctx.nfeat, ctx.growth);
     let offsets = &bins.offsets;
-    let mut hist = vec![(0.0_f64, 0_u32); offsets[nfeat]];
-    for &r in rows {
-        let g = grad[r as usize];
-        let row = &binned[r as usize * nfeat..(r as usize + 1) * nfeat];
-        for (f, &b) in row.iter().enumerate() {
-            let slot = if b == MISSING_BIN { offsets[f + 1] - 1 } else { offsets[f] + usize::from(b) };
-            let cell = &mut hist[slot];
-            cell.0 += g;
-            cell.1 += 1;
-        }
-    }
-    let total_g: f64 = rows.iter().map(|&r| grad[r as usize]).sum();
+    let total_g: f64 = rows.iter().map(|&r| ctx.grad[r as usize]).sum();
     let total_n = rows.len() as f64;
     let score = |g: f64, n: f64| g * g / (n + growth.lambda);
     let parent = score(total_g, total_n);
@@ -168,6 +205,10 @@ fn best_split(
         let sides: &[bool] = if miss_n > 0.0 { &[false, true] } else { &[false] };
         let (mut lg, mut ln) = (0.0, 0.0);
         for (b, cell) in h[..h.len() - 1].iter().enumerate().take(bins.len(f).saturating_sub(1)) {
+            if cell.1 == 0 {
+                // An empty bin splits the rows as the bin before it did: same gain, kept first.
+                continue;
+            }
             lg += cell.0;
             ln += f64::from(cell.1);
             for &missing_left in sides {
