@@ -12,12 +12,13 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use vader::backtest::ab::{AbParams, Loss, Paired, ab_test};
 use vader::backtest::costing::{Pricing, price};
 use vader::backtest::results::Scores;
-use vader::backtest::{Scope, WalkForwardParams, walk_forward};
+use vader::backtest::{Scope, WalkForwardParams, Window, walk_forward};
 use vader::features::{Commodity, Dataset, Meter, Target};
 use vader::models::ModelSpec;
 
 fn dataset() -> Dataset {
-    Dataset::open(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/refinery"))).expect("default dataset")
+    Dataset::open(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/refinery")))
+        .expect("default dataset")
 }
 
 fn params(target: Target, from: (i32, u32, u32), to: (i32, u32, u32)) -> WalkForwardParams {
@@ -27,6 +28,7 @@ fn params(target: Target, from: (i32, u32, u32), to: (i32, u32, u32)) -> WalkFor
         test_from: day(from),
         test_to: day(to),
         refit_days: 7,
+        window: Window::Expanding,
         delay_s: 7200,
         scope: Scope::PerMeter,
     }

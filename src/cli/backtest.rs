@@ -12,7 +12,7 @@ use vader::backtest::ab::{AbParams, AbTest, Loss, Paired, ab_test};
 use vader::backtest::cost::CostParams;
 use vader::backtest::costing::{Pricing, price};
 use vader::backtest::results::{Comparison, Scores, read_forecasts, write_forecasts};
-use vader::backtest::{Forecast, Progress, WalkForwardParams, walk_forward_with};
+use vader::backtest::{Forecast, Progress, WalkForwardParams, Window, walk_forward_with};
 use vader::features::{Dataset, PriceSeries, Target};
 use vader::models::ModelSpec;
 
@@ -41,6 +41,10 @@ pub struct BacktestArgs {
     /// Days between refits (expanding window).
     #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3650))]
     refit_days: u32,
+    /// Train each refit on the last N target days only (sliding window). Default: every day
+    /// known by then (expanding window).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(28..=36_600))]
+    window_days: Option<u32>,
     /// One model per meter, or one global model with the meter as a feature.
     #[arg(long, value_enum, default_value_t)]
     scope: ScopeArg,
@@ -179,6 +183,7 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         test_from,
         test_to,
         refit_days: args.refit_days,
+        window: args.window_days.map_or(Window::Expanding, |days| Window::Sliding { days }),
         delay_s: args.common.data_delay,
         scope: args.scope.into(),
     };
@@ -200,6 +205,7 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         test_from,
         test_to,
         refit_days: args.refit_days,
+        window_days: args.window_days,
         data_delay_s: args.common.data_delay,
         meters: meters.iter().map(|m| m.meter_id.clone()).collect(),
         cost: pricing.params,
@@ -450,6 +456,12 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     if target_a != target_b {
         bail!("the runs are for different targets ({target_a} and {target_b})");
     }
+    // The same model from two runs (per-meter against global, say) is named by its run too.
+    let (a, b) = if a == b {
+        (format!("{a} ({})", args.champion_run.display()), format!("{b} ({})", args.challenger_run.display()))
+    } else {
+        (a, b)
+    };
     let test = |loss| ab_test(&a, &b, &Paired::of(&rows_a, &rows_b, loss), loss, &ab);
     let result = Comparison { euros: test(Loss::Euros)?, error: test(Loss::AbsoluteError)? };
     match args.format {

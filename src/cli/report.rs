@@ -29,6 +29,7 @@ pub struct RunInfo {
     pub test_from: NaiveDate,
     pub test_to: NaiveDate,
     pub refit_days: u32,
+    pub window_days: Option<u32>,
     pub data_delay_s: i64,
     pub meters: Vec<String>,
     pub cost: CostParams,
@@ -97,14 +98,16 @@ impl Report<'_> {
         writeln!(md, "# Backtest: {}, {} to {}\n", info.target, info.test_from, info.test_to)?;
         writeln!(
             md,
-            "Data `{}`, {} meter(s) ({}), {} scope; walk-forward with a refit every {} day(s) on an \
-             expanding window; readings known {} min after their interval ends (unless `received_at` \
-             says otherwise). vader {}.\n",
+            "Data `{}`, {} meter(s) ({}), {} scope; walk-forward with a refit every {} day(s) on {}; \
+             readings known {} min after their interval ends (unless `received_at` says otherwise). \
+             vader {}.\n",
             info.data,
             info.meters.len(),
             info.meters.join(", "),
             info.scope,
             info.refit_days,
+            info.window_days
+                .map_or("an expanding window".to_string(), |d| format!("a sliding window of {d} days")),
             info.data_delay_s / 60,
             info.vader_version
         )?;

@@ -11,5 +11,5 @@ pub mod walk_forward;
 pub use capacity::{AlertParams, AlertRow, AlertStatus, capacity_alert};
 pub use error::{Error, Result};
 pub use walk_forward::{
-    Forecast, Metrics, Progress, Scope, WalkForwardParams, walk_forward, walk_forward_with,
+    Forecast, Metrics, Progress, Scope, WalkForwardParams, Window, walk_forward, walk_forward_with,
 };

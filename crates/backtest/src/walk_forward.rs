@@ -3,8 +3,8 @@
 //!
 //! For each meter, every target day of the test period gets a forecast made at its decision
 //! time from as-of features. Models are refitted every `refit_days` days on the rows whose
-//! actual was known at the decision time of the refit day (expanding window), so no forecast
-//! is made by a model that saw its own target, or any later one.
+//! actual was known at the decision time of the refit day (on an expanding or a sliding
+//! window), so no forecast is made by a model that saw its own target, or any later one.
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -26,10 +26,26 @@ pub struct WalkForwardParams {
     pub test_to: NaiveDate,
     /// Days between refits.
     pub refit_days: u32,
+    /// Which past rows each refit trains on.
+    pub window: Window,
     /// Delay before a reading is known, for readings without `received_at`, seconds.
     pub delay_s: i64,
     /// One model per meter, or one global model over all meters.
     pub scope: Scope,
+}
+
+/// Which past rows a refit trains on (always only rows whose actual was known by then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Window {
+    /// Every earlier row (the default: years of history help the seasonal and heating terms).
+    #[default]
+    Expanding,
+    /// Rows of the last `days` target days before the refit's first target day: adapts faster
+    /// to a plant that changed, forgets more.
+    Sliding {
+        /// Length of the window, days.
+        days: u32,
+    },
 }
 
 /// Which rows a model is fitted on.
@@ -105,6 +121,9 @@ pub fn walk_forward_with(
     if params.refit_days == 0 {
         return Err(Error::Invalid("refit_days must be at least 1".into()));
     }
+    if params.window == (Window::Sliding { days: 0 }) {
+        return Err(Error::Invalid("a sliding window needs at least 1 day".into()));
+    }
     if params.test_to < params.test_from {
         return Err(Error::Invalid(format!("empty test period {} to {}", params.test_from, params.test_to)));
     }
@@ -169,8 +188,16 @@ fn replay(
         let rows: Vec<usize> =
             (0..table.keys.len()).filter(|&i| (first..=last).contains(&table.keys[i].day)).collect();
         let Some(refit_at) = rows.iter().map(|&i| table.keys[i].decision_at).min() else { continue };
+        let oldest = match params.window {
+            Window::Expanding => NaiveDate::MIN,
+            Window::Sliding { days } => first - chrono::Days::new(u64::from(days)),
+        };
         let train: Vec<usize> = (0..table.keys.len())
-            .filter(|&i| table.actual_known_at[i] <= refit_at && table.actual[i].is_finite())
+            .filter(|&i| {
+                table.actual_known_at[i] <= refit_at
+                    && table.actual[i].is_finite()
+                    && table.keys[i].day >= oldest
+            })
             .collect();
         let x_train = table.matrix.rows(&train);
         let y_train: Vec<f64> = train.iter().map(|&i| table.actual[i]).collect();

@@ -2,7 +2,7 @@
 //! known by then: deleting or changing every later reading (by arrival time) changes nothing.
 
 use chrono::{DateTime, NaiveDate};
-use vader_backtest::{AlertParams, Forecast, Scope, WalkForwardParams, capacity_alert, walk_forward};
+use vader_backtest::{AlertParams, Forecast, Scope, WalkForwardParams, Window, capacity_alert, walk_forward};
 use vader_features::{Dataset, Meter, MeterSeries, Readings, Target};
 use vader_models::ModelSpec;
 
@@ -95,6 +95,7 @@ fn forecasts_as_of(
         test_from: day,
         test_to: day,
         refit_days: 7,
+        window: Window::Expanding,
         delay_s: AlertParams::default().delay_s,
         scope: Scope::PerMeter,
     };
@@ -156,6 +157,7 @@ fn the_capacity_replay_projects_what_the_live_alert_shows() {
         test_from: day,
         test_to: day,
         refit_days: 7,
+        window: Window::Expanding,
         delay_s: AlertParams::default().delay_s,
         scope: Scope::PerMeter,
     };
@@ -175,4 +177,32 @@ fn the_capacity_replay_projects_what_the_live_alert_shows() {
         }
     }
     assert_eq!(compared, meters.len() * 24, "every hour of every meter");
+}
+
+#[test]
+fn a_sliding_window_changes_fitted_models_only() {
+    let data = refinery();
+    let meters: Vec<&Meter> = data.meters.get("L18460").into_iter().collect();
+    let models: Vec<ModelSpec> =
+        ["persistence", "ridge"].iter().filter_map(|m| ModelSpec::parse(m)).collect();
+    let run = |window| {
+        let params = WalkForwardParams {
+            target: Target::GasDay,
+            test_from: NaiveDate::from_ymd_opt(2025, 3, 1).expect("day"),
+            test_to: NaiveDate::from_ymd_opt(2025, 3, 14).expect("day"),
+            refit_days: 7,
+            window,
+            delay_s: 7200,
+            scope: Scope::PerMeter,
+        };
+        walk_forward(&data, &meters, &models, &params)
+    };
+    let expanding = run(Window::Expanding).expect("expanding");
+    let sliding = run(Window::Sliding { days: 90 }).expect("sliding");
+    let of = |rows: &[Forecast], model: &str| -> Vec<u64> {
+        rows.iter().filter(|f| f.model == model).map(|f| f.forecast_kwh.to_bits()).collect()
+    };
+    assert_eq!(of(&expanding, "persistence"), of(&sliding, "persistence"));
+    assert_ne!(of(&expanding, "ridge"), of(&sliding, "ridge"), "ridge trained on 90 days is another model");
+    assert!(run(Window::Sliding { days: 0 }).is_err());
 }
