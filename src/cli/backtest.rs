@@ -256,7 +256,7 @@ fn write_run(out: &Path, report: &Report) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// MWh when values reach ten thousand kWh, else kWh.
+/// MWh when the largest value reaches 1,000 kWh, else kWh (for errors and their savings).
 pub(super) fn energy_unit(largest_kwh: f64) -> (f64, &'static str) {
     if largest_kwh >= 1000.0 { (1000.0, "MWh") } else { (1.0, "kWh") }
 }

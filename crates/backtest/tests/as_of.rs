@@ -79,6 +79,19 @@ fn the_leak_check_catches_a_rule_that_peeks() {
     assert_ne!(leaked, truly_known);
 }
 
+/// A walk-forward over the single target day `day`, per meter, expanding window.
+fn one_day(target: Target, day: NaiveDate) -> WalkForwardParams {
+    WalkForwardParams {
+        target,
+        test_from: day,
+        test_to: day,
+        refit_days: 7,
+        window: Window::Expanding,
+        delay_s: AlertParams::default().delay_s,
+        scope: Scope::PerMeter,
+    }
+}
+
 /// The walk-forward's forecasts for a decision, on the full data and on the data cut to what was
 /// known at that decision (later readings deleted, or kept and scrambled).
 fn forecasts_as_of(
@@ -90,15 +103,7 @@ fn forecasts_as_of(
     let data = refinery();
     let meters: Vec<&Meter> = ["L18460", "L18442"].iter().filter_map(|id| data.meters.get(id)).collect();
     let models: Vec<ModelSpec> = models.iter().filter_map(|m| ModelSpec::parse(m)).collect();
-    let params = WalkForwardParams {
-        target,
-        test_from: day,
-        test_to: day,
-        refit_days: 7,
-        window: Window::Expanding,
-        delay_s: AlertParams::default().delay_s,
-        scope: Scope::PerMeter,
-    };
+    let params = one_day(target, day);
     let run = |d: &Dataset| -> Vec<Forecast> {
         walk_forward(d, &meters, &models, &params).expect("walk-forward").into_iter().filter(&pick).collect()
     };
@@ -152,15 +157,7 @@ fn the_capacity_replay_projects_what_the_live_alert_shows() {
     let data = refinery();
     let meters: Vec<&Meter> = data.meters.iter().filter(|m| m.capacity_kwh_per_day.is_some()).collect();
     let day = NaiveDate::from_ymd_opt(2025, 2, 11).expect("day");
-    let params = WalkForwardParams {
-        target: Target::RestOfGasDay,
-        test_from: day,
-        test_to: day,
-        refit_days: 7,
-        window: Window::Expanding,
-        delay_s: AlertParams::default().delay_s,
-        scope: Scope::PerMeter,
-    };
+    let params = one_day(Target::RestOfGasDay, day);
     let models = [ModelSpec::parse("intraday-5h").expect("model")];
     let forecasts = walk_forward(&data, &meters, &models, &params).expect("walk-forward");
     let mut compared = 0;
