@@ -10,9 +10,11 @@ use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use vader::backtest::ab::{AbParams, AbTest, Loss, Paired, ab_test};
 use vader::backtest::cost::CostParams;
-use vader::backtest::costing::{Pricing, price};
-use vader::backtest::results::{Comparison, Scores, read_forecasts, write_forecasts};
-use vader::backtest::{Forecast, Progress, WalkForwardParams, Window, walk_forward_with};
+use vader::backtest::costing::Pricing;
+use vader::backtest::decisions::{DecisionParams, DecisionRule};
+use vader::backtest::results::{Comparison, read_forecasts, write_forecasts};
+use vader::backtest::run::{BacktestSpec, Sweep, run};
+use vader::backtest::{Forecast, Progress, WalkForwardParams, Window};
 use vader::features::{Dataset, PriceSeries, Target};
 use vader::models::ModelSpec;
 
@@ -48,6 +50,20 @@ pub struct BacktestArgs {
     /// One model per meter, or one global model with the meter as a feature.
     #[arg(long, value_enum, default_value_t)]
     scope: ScopeArg,
+    /// How forecasts become decisions: the point forecast, or the quantile that minimises the
+    /// expected cost (τ = c_u / (c_u + c_o); 1 − p_day/π for capacity). The report always
+    /// compares the two for every model.
+    #[arg(long, value_enum, default_value_t)]
+    decision: DecisionArg,
+    /// Days replayed before the test period so that its first decisions have past residuals
+    /// to calibrate quantiles on.
+    #[arg(long, default_value_t = 56, value_parser = clap::value_parser!(u32).range(0..=3650))]
+    calibration_days: u32,
+    /// Rerun the decisions over several values of one price, without refitting:
+    /// KEY=V1,V2,... with KEY one of penalty, yearly-tariff, daily-multiplier, gas-price,
+    /// small-adjustment, electricity-price, k.
+    #[arg(long, value_parser = |s: &str| s.parse::<Sweep>().map_err(|e| e.to_string()))]
+    sweep: Option<Sweep>,
     #[command(flatten)]
     prices: PriceArgs,
     #[command(flatten)]
@@ -61,6 +77,16 @@ pub struct BacktestArgs {
     format: OutputFormat,
 }
 
+/// How forecasts become decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+enum DecisionArg {
+    /// Nominate the point forecast (buy capacity up to it).
+    #[default]
+    Point,
+    /// Nominate the cost-minimising quantile of the calibrated forecast distribution.
+    CostOptimal,
+}
+
 /// Where prices come from.
 #[derive(Debug, clap::Args)]
 struct PriceArgs {
@@ -71,6 +97,10 @@ struct PriceArgs {
     /// `small_adjustment`). Default: the cost file's constant price.
     #[arg(long)]
     gas_prices: Option<PathBuf>,
+    /// Local hours at which the capacity decision is taken (rest-of-gas-day; comma-separated,
+    /// 0 to 23). Default: every whole hour, as the hourly alert runs.
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(0..=23))]
+    capacity_hours: Vec<u32>,
     /// Electricity day-ahead price series (CSV/Parquet: `timestamp` or `day`,
     /// `price_eur_per_mwh`, optional `vwap_eur_per_mwh`). Default: the cost file's price.
     #[arg(long)]
@@ -85,7 +115,12 @@ impl PriceArgs {
             None => CostParams::default(),
         };
         let series = |p: &Option<PathBuf>| p.as_deref().map(PriceSeries::read).transpose();
-        Ok(Pricing { params, gas: series(&self.gas_prices)?, electricity: series(&self.electricity_prices)? })
+        Ok(Pricing {
+            params,
+            gas: series(&self.gas_prices)?,
+            electricity: series(&self.electricity_prices)?,
+            capacity_hours: (!self.capacity_hours.is_empty()).then(|| self.capacity_hours.clone()),
+        })
     }
 }
 
@@ -187,11 +222,23 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         delay_s: args.common.data_delay,
         scope: args.scope.into(),
     };
+    let spec = BacktestSpec {
+        walk: params,
+        decision: DecisionParams {
+            rule: match args.decision {
+                DecisionArg::Point => DecisionRule::Point,
+                DecisionArg::CostOptimal => DecisionRule::CostOptimal,
+            },
+            ..DecisionParams::default()
+        },
+        calibration_days: args.calibration_days,
+        champion: champion.clone(),
+        ab,
+        sweep: args.sweep.clone(),
+    };
     let bar = Bar::new();
-    let mut forecasts = walk_forward_with(&data, &meters, &models, &params, &bar)?;
+    let outcome = run(&data, &meters, &models, &spec, &pricing, &bar)?;
     bar.0.finish_and_clear();
-    price(&mut forecasts, target, &meters, &pricing)?;
-    let scores = Scores::of(&forecasts, &champion, &ab)?;
 
     let info = RunInfo {
         vader_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -206,6 +253,8 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         test_to,
         refit_days: args.refit_days,
         window_days: args.window_days,
+        decision: spec.decision,
+        calibration_days: args.calibration_days,
         data_delay_s: args.common.data_delay,
         meters: meters.iter().map(|m| m.meter_id.clone()).collect(),
         cost: pricing.params,
@@ -216,8 +265,9 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
             .as_ref()
             .map(|s| format!("{} ({})", s.path().display(), s.coverage())),
         ab,
+        sweep: args.sweep.clone(),
     };
-    let report = Report { info: &info, scores: &scores, forecasts: &forecasts };
+    let report = Report { info: &info, run: &outcome };
     write_run(&out_dir, &report)?;
 
     print_leaderboard(&report, args.format)?;
@@ -238,7 +288,7 @@ fn write_run(out: &Path, report: &Report) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&fresh);
     std::fs::create_dir_all(&fresh).with_context(|| format!("creating {}", fresh.display()))?;
     let written = (|| -> anyhow::Result<()> {
-        write_forecasts(&fresh.join("forecasts.parquet"), &report.info.target, report.forecasts)?;
+        write_forecasts(&fresh.join("forecasts.parquet"), &report.info.target, &report.run.forecasts)?;
         report.write(&fresh)
     })();
     if let Err(e) = written {
@@ -262,7 +312,7 @@ pub(super) fn energy_unit(largest_kwh: f64) -> (f64, &'static str) {
 }
 
 fn print_leaderboard(report: &Report, format: OutputFormat) -> anyhow::Result<()> {
-    let scores = report.scores;
+    let scores = &report.run.scores;
     match format {
         OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&report.summary())?),
         OutputFormat::Csv => {
@@ -285,7 +335,7 @@ fn print_leaderboard(report: &Report, format: OutputFormat) -> anyhow::Result<()
                         )
                     });
                 outln!(
-                    "{},{},{},{},{},{},{},{},{},{verdict},{saving},{lo},{hi},{p}",
+                    "{},{},{},{},{},{},{},{},{},{},{},{},{verdict},{saving},{lo},{hi},{p}",
                     s.model,
                     m.n,
                     m.mae,
@@ -293,6 +343,9 @@ fn print_leaderboard(report: &Report, format: OutputFormat) -> anyhow::Result<()
                     m.mape,
                     m.wape,
                     m.bias,
+                    m.coverage_80,
+                    m.width_80,
+                    m.pinball,
                     s.euros,
                     s.euros_per_day
                 );
@@ -319,6 +372,7 @@ fn print_leaderboard(report: &Report, format: OutputFormat) -> anyhow::Result<()
                 "RMSE",
                 "WAPE %",
                 "bias",
+                "cover 80 %",
                 "euros",
                 "EUR/day",
                 "vs champion",
@@ -337,12 +391,17 @@ fn print_leaderboard(report: &Report, format: OutputFormat) -> anyhow::Result<()
                     format!("{:.2}", m.rmse / div),
                     format!("{:.2}", 100.0 * m.wape),
                     format!("{:+.2}", m.bias / div),
+                    if m.coverage_80.is_finite() {
+                        format!("{:.1}", 100.0 * m.coverage_80)
+                    } else {
+                        "n/a".into()
+                    },
                     money(s.euros),
                     money(s.euros_per_day),
                     verdict.to_string(),
                 ]);
             }
-            for i in 1..8 {
+            for i in 1..9 {
                 if let Some(c) = table.column_mut(i) {
                     c.set_cell_alignment(CellAlignment::Right);
                 }
@@ -356,6 +415,12 @@ fn print_leaderboard(report: &Report, format: OutputFormat) -> anyhow::Result<()
             );
             for c in &scores.comparisons {
                 outln!("  {}", verdict_line(&c.euros));
+            }
+            outln!(
+                "Cost-optimal decisions (the quantile τ = c_u / (c_u + c_o) of the calibrated forecast) against point decisions:"
+            );
+            for t in &report.run.decision_gains {
+                outln!("  {}", verdict_line(t));
             }
         }
     }

@@ -11,10 +11,11 @@ use anyhow::{Context, anyhow};
 use chrono::{Days, NaiveDate};
 use plotters::prelude::*;
 use serde::Serialize;
-use vader::backtest::Forecast;
 use vader::backtest::ab::{AbParams, AbTest};
 use vader::backtest::cost::CostParams;
+use vader::backtest::decisions::DecisionParams;
 use vader::backtest::results::{Scores, daily_series};
+use vader::backtest::run::{BacktestRun, Sweep, SweepPoint};
 
 use super::backtest::{energy_unit, format_p, money, verdict_line};
 use super::table_png::register_fonts;
@@ -30,6 +31,8 @@ pub struct RunInfo {
     pub test_to: NaiveDate,
     pub refit_days: u32,
     pub window_days: Option<u32>,
+    pub decision: DecisionParams,
+    pub calibration_days: u32,
     pub data_delay_s: i64,
     pub meters: Vec<String>,
     pub cost: CostParams,
@@ -37,13 +40,13 @@ pub struct RunInfo {
     pub gas_prices: Option<String>,
     pub electricity_prices: Option<String>,
     pub ab: AbParams,
+    pub sweep: Option<Sweep>,
 }
 
 /// Everything the report shows.
 pub struct Report<'a> {
     pub info: &'a RunInfo,
-    pub scores: &'a Scores,
-    pub forecasts: &'a [Forecast],
+    pub run: &'a BacktestRun,
 }
 
 /// `summary.json`: the run and its scores.
@@ -52,6 +55,10 @@ pub struct Summary<'a> {
     run: &'a RunInfo,
     #[serde(flatten)]
     scores: &'a Scores,
+    /// Each model's cost-optimal decisions against its point decisions, in euros.
+    decision_gains: &'a [AbTest],
+    /// Euros per model over the swept prices.
+    sweep: &'a [SweepPoint],
 }
 
 const PALETTE: [RGBColor; 8] = [
@@ -69,7 +76,12 @@ const PLOT: (u32, u32) = (1200, 560);
 
 impl Report<'_> {
     pub fn summary(&self) -> Summary<'_> {
-        Summary { run: self.info, scores: self.scores }
+        Summary {
+            run: self.info,
+            scores: &self.run.scores,
+            decision_gains: &self.run.decision_gains,
+            sweep: &self.run.sweep,
+        }
     }
 
     /// Writes the summary, the Markdown and HTML reports and the plots into `dir`.
@@ -80,6 +92,9 @@ impl Report<'_> {
         self.plot_euros(&dir.join("euros.png")).context("drawing euros.png")?;
         self.plot_errors(&dir.join("errors.png")).context("drawing errors.png")?;
         self.plot_savings(&dir.join("savings.png")).context("drawing savings.png")?;
+        if !self.run.sweep.is_empty() {
+            self.plot_sweep(&dir.join("sweep.png")).context("drawing sweep.png")?;
+        }
         let markdown = self.markdown()?;
         std::fs::write(dir.join("report.md"), &markdown).context("writing report.md")?;
         std::fs::write(dir.join("report.html"), self.html(&markdown)).context("writing report.html")?;
@@ -87,11 +102,11 @@ impl Report<'_> {
     }
 
     fn models(&self) -> Vec<&str> {
-        self.scores.leaderboard.iter().map(|s| s.model.as_str()).collect()
+        self.run.scores.leaderboard.iter().map(|s| s.model.as_str()).collect()
     }
 
     fn markdown(&self) -> anyhow::Result<String> {
-        let (info, scores) = (self.info, self.scores);
+        let (info, scores) = (self.info, &self.run.scores);
         let largest = scores.leaderboard.iter().map(|s| s.metrics.mae).fold(0.0, f64::max);
         let (div, unit) = energy_unit(largest);
         let mut md = String::new();
@@ -132,9 +147,9 @@ impl Report<'_> {
         writeln!(md, "## Leaderboard\n\nCheapest first. Errors in {unit}.\n")?;
         writeln!(
             md,
-            "| model | forecasts | MAE | RMSE | MAPE % | WAPE % | bias | euros | EUR/day | vs champion |"
+            "| model | forecasts | MAE | RMSE | MAPE % | WAPE % | bias | cover 80 % | euros | EUR/day | vs champion |"
         )?;
-        writeln!(md, "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")?;
+        writeln!(md, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")?;
         for s in &scores.leaderboard {
             let m = &s.metrics;
             let verdict = scores
@@ -146,7 +161,7 @@ impl Report<'_> {
                 });
             writeln!(
                 md,
-                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:+.2} | {} | {} | {verdict} |",
+                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:+.2} | {:.1} | {} | {} | {verdict} |",
                 s.model,
                 m.n,
                 m.mae / div,
@@ -154,6 +169,7 @@ impl Report<'_> {
                 100.0 * m.mape,
                 100.0 * m.wape,
                 m.bias / div,
+                100.0 * m.coverage_80,
                 money(s.euros),
                 money(s.euros_per_day)
             )?;
@@ -205,6 +221,7 @@ impl Report<'_> {
             md,
             "\n![A/B savings](savings.png)\n\n![Cumulative euros](euros.png)\n\n![Errors](errors.png)\n"
         )?;
+        self.decisions_section(&mut md, div, unit)?;
         writeln!(md, "## Per meter\n\nMAE in {unit}, euros over the test period.\n")?;
         let models = self.models();
         write!(md, "| meter |")?;
@@ -229,6 +246,161 @@ impl Report<'_> {
              model, forecast, actual, cost), `summary.json` (this report's figures)."
         )?;
         Ok(md)
+    }
+
+    /// Quantiles, cost-optimal decisions and the price sweep.
+    fn decisions_section(&self, md: &mut String, div: f64, unit: &str) -> anyhow::Result<()> {
+        let (info, run) = (self.info, self.run);
+        let d = &info.decision;
+        writeln!(
+            md,
+            "## Quantiles and cost-optimal decisions\n\nEvery model's quantiles are calibrated on its own \
+             past residuals: for each decision, the last {} residuals of the same meter and slot of the \
+             day whose actual had arrived by then (split conformal; none with fewer than {}), after a \
+             burn-in of {} days before the test period. The cost-optimal decision nominates the quantile \
+             τ = c_u / (c_u + c_o) (gas and electricity imbalance; τ = 1 − p_day / π = {:.4} for the \
+             capacity decision); the leaderboard above uses **{}** decisions.\n",
+            d.residuals,
+            d.min_residuals,
+            info.calibration_days,
+            info.cost.capacity.buy_quantile(),
+            d.rule.as_str()
+        )?;
+        writeln!(
+            md,
+            "| model | with quantiles | cover 80 % | width 80 % ({unit}) | pinball ({unit}) | cost-optimal saves EUR/day | interval | p | verdict |"
+        )?;
+        writeln!(md, "|---|--:|--:|--:|--:|--:|---|--:|---|")?;
+        for s in &run.scores.leaderboard {
+            let m = &s.metrics;
+            write!(
+                md,
+                "| {} | {} | {:.1} | {:.2} | {:.2} |",
+                s.model,
+                m.quantiles_scored,
+                100.0 * m.coverage_80,
+                m.width_80 / div,
+                m.pinball / div
+            )?;
+            match run.decision_gains.iter().find(|t| t.champion == format!("{} (point)", s.model)) {
+                Some(t) => writeln!(
+                    md,
+                    " {} | [{}, {}] | {} | {} |",
+                    money(t.mean_saving),
+                    money(t.ci_low),
+                    money(t.ci_high),
+                    t.dm.map_or("n/a".into(), |d| format_p(d.p_value).replace("= ", "")),
+                    t.verdict.as_str().replace("challenger", "cost-optimal").replace("champion", "point")
+                )?,
+                None => writeln!(md, " | | | too few days |")?,
+            }
+        }
+        writeln!(md)?;
+        if let Some(sweep) = &info.sweep {
+            writeln!(
+                md,
+                "### Sensitivity to {}\n\nThe same forecasts decided and priced again at each value \
+                 (no refit). Total euros over the test period.\n",
+                sweep.key.as_str()
+            )?;
+            write!(md, "| {} |", sweep.key.as_str())?;
+            let models = self.models();
+            for m in &models {
+                write!(md, " {m} point | {m} cost-optimal |")?;
+            }
+            writeln!(md, "\n|--:|{}", "--:|".repeat(2 * models.len()))?;
+            for &v in &sweep.values {
+                write!(md, "| {v} |")?;
+                for m in &models {
+                    match run.sweep.iter().find(|p| p.value == v && p.model == *m) {
+                        Some(p) => write!(md, " {} | {} |", money(p.point_eur), money(p.cost_optimal_eur))?,
+                        None => write!(md, " | |")?,
+                    }
+                }
+                writeln!(md)?;
+            }
+            writeln!(md, "\n![Euros against {}](sweep.png)\n", sweep.key.as_str())?;
+        }
+        Ok(())
+    }
+
+    fn plot_sweep(&self, path: &Path) -> anyhow::Result<()> {
+        let err = |e: DrawingAreaErrorKind<_>| anyhow!("{e}");
+        let Some(sweep) = &self.info.sweep else { return Ok(()) };
+        let root = BitMapBackend::new(path, PLOT).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let xs = sweep.values.iter().copied();
+        let (x_lo, x_hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+        let ys =
+            self.run.sweep.iter().flat_map(|p| [p.point_eur, p.cost_optimal_eur]).filter(|v| v.is_finite());
+        let (y_lo, y_hi) = ys.fold((0.0_f64, 0.0_f64), |(a, b), v| (a.min(v), b.max(v)));
+        let (x_pad, y_pad) = (((x_hi - x_lo) * 0.05).max(1e-9), ((y_hi - y_lo) * 0.05).max(1e-9));
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("Euros against {} (solid: point, dashed: cost-optimal)", sweep.key.as_str()),
+                ("sans-serif", 24),
+            )
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(90)
+            .build_cartesian_2d((x_lo - x_pad)..(x_hi + x_pad), (y_lo - y_pad)..(y_hi + y_pad))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(sweep.key.as_str())
+            .y_desc("EUR")
+            .label_style(("sans-serif", 15))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(err)?;
+        for (i, model) in self.models().into_iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            let points = |optimal: bool| -> Vec<(f64, f64)> {
+                sweep
+                    .values
+                    .iter()
+                    .filter_map(|&v| {
+                        let p = self.run.sweep.iter().find(|p| p.value == v && p.model == model)?;
+                        Some((v, if optimal { p.cost_optimal_eur } else { p.point_eur }))
+                    })
+                    .collect()
+            };
+            chart
+                .draw_series(std::iter::once(PathElement::new(points(false), color.stroke_width(2))))
+                .map_err(err)?
+                .label(model)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+            // Dashes: every other segment of the cost-optimal line.
+            let optimal = points(true);
+            let dashes: Vec<PathElement<(f64, f64)>> = optimal
+                .windows(2)
+                .flat_map(|w| {
+                    let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+                    (0..10).step_by(2).map(move |k| {
+                        let (a, b) = (f64::from(k) / 10.0, f64::from(k + 1) / 10.0);
+                        PathElement::new(
+                            vec![
+                                (x0 + (x1 - x0) * a, y0 + (y1 - y0) * a),
+                                (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b),
+                            ],
+                            color.stroke_width(2),
+                        )
+                    })
+                })
+                .collect();
+            chart.draw_series(dashes).map_err(err)?;
+            chart.draw_series(optimal.iter().map(|&p| Circle::new(p, 4, color.filled()))).map_err(err)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .label_font(("sans-serif", 16))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+        Ok(())
     }
 
     fn html(&self, markdown: &str) -> String {
@@ -263,7 +435,7 @@ impl Report<'_> {
             .into_iter()
             .map(|m| {
                 let mut total = 0.0;
-                let points = daily_series(self.forecasts, m)
+                let points = daily_series(&self.run.forecasts, m)
                     .into_iter()
                     .map(|(d, eur, _)| {
                         total += eur;
@@ -277,13 +449,13 @@ impl Report<'_> {
     }
 
     fn plot_errors(&self, path: &Path) -> anyhow::Result<()> {
-        let largest = self.scores.leaderboard.iter().map(|s| s.metrics.mae).fold(0.0, f64::max);
+        let largest = self.run.scores.leaderboard.iter().map(|s| s.metrics.mae).fold(0.0, f64::max);
         let (div, unit) = energy_unit(largest);
         let series: Vec<(&str, Vec<(f64, f64)>)> = self
             .models()
             .into_iter()
             .map(|m| {
-                let daily = daily_series(self.forecasts, m);
+                let daily = daily_series(&self.run.forecasts, m);
                 // Mean absolute error over the last 7 days with a value, per day.
                 let points = (0..daily.len())
                     .filter_map(|i| {
@@ -356,7 +528,7 @@ impl Report<'_> {
 
     fn plot_savings(&self, path: &Path) -> anyhow::Result<()> {
         let err = |e: DrawingAreaErrorKind<_>| anyhow!("{e}");
-        let tests: Vec<&AbTest> = self.scores.comparisons.iter().map(|c| &c.euros).collect();
+        let tests: Vec<&AbTest> = self.run.scores.comparisons.iter().map(|c| &c.euros).collect();
         let height = (120 + 56 * tests.len().max(1)) as u32;
         let root = BitMapBackend::new(path, (PLOT.0, height)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
@@ -367,7 +539,7 @@ impl Report<'_> {
         let names: Vec<String> = tests.iter().map(|t| t.challenger.clone()).collect();
         let mut chart = ChartBuilder::on(&root)
             .caption(
-                format!("Saving per day against {} (EUR, with interval)", self.scores.champion),
+                format!("Saving per day against {} (EUR, with interval)", self.run.scores.champion),
                 ("sans-serif", 24),
             )
             .margin(16)

@@ -6,7 +6,8 @@
 //! - `rest-of-gas-day` forecasts drive the capacity decision, replayed hour by hour through each
 //!   gas day: at every whole hour the model's projection of the day (known so far + forecast of
 //!   the rest) is compared with the capacity booked so far, and the excess is bought as extra
-//!   daily capacity (the day-one rule `ΔC = (projected − C)⁺`, applied at each hour). At the
+//!   daily capacity (the day-one rule `ΔC = (projected − C)⁺`, applied at each hour, or only at
+//!   the hours of [`Pricing::capacity_hours`]). At the
 //!   end of the day the overrun above everything booked is paid at the penalty. The cost of a
 //!   row is the capacity bought at its hour; the last hour of the day also carries the overrun.
 //!
@@ -14,6 +15,8 @@
 //! a target interval the series does not cover is an error, not a silent default.
 
 use std::collections::{BTreeMap, HashMap};
+
+use chrono::Timelike;
 
 use vader_features::{Commodity, Meter, Price, PriceSeries, Target};
 
@@ -30,9 +33,22 @@ pub struct Pricing {
     pub gas: Option<PriceSeries>,
     /// Day-ahead electricity prices (and optional VWAP); default: the cost file's price.
     pub electricity: Option<PriceSeries>,
+    /// Local hours (0 to 23, the meter's time zone) at which the capacity decision is taken;
+    /// `None`: every whole hour of the gas day, as the hourly alert runs.
+    pub capacity_hours: Option<Vec<u32>>,
 }
 
 impl Pricing {
+    /// The gas price series' prices for `f`'s day (none without a series).
+    pub(crate) fn gas_price(&self, f: &Forecast) -> Result<Option<Price>> {
+        Self::series_price(self.gas.as_ref(), "gas", f)
+    }
+
+    /// The electricity price series' prices for `f`'s period (none without a series).
+    pub(crate) fn electricity_price(&self, f: &Forecast) -> Result<Option<Price>> {
+        Self::series_price(self.electricity.as_ref(), "electricity", f)
+    }
+
     fn series_price(series: Option<&PriceSeries>, what: &str, f: &Forecast) -> Result<Option<Price>> {
         let Some(series) = series else { return Ok(None) };
         series.at(f.day, f.start).map(Some).ok_or_else(|| {
@@ -64,19 +80,19 @@ pub fn price(forecasts: &mut [Forecast], target: Target, meters: &[&Meter], pric
         f.extra_capacity_kwh = 0.0;
         f.cost_eur = match meter.commodity {
             Commodity::Gas => {
-                let p = Pricing::series_price(pricing.gas.as_ref(), "gas", f)?;
+                let p = pricing.gas_price(f)?;
                 let gas = GasPrices {
                     small_adjustment: p
                         .and_then(|p| p.small_adjustment)
                         .unwrap_or(pricing.params.gas.small_adjustment),
                     ..pricing.params.gas
                 };
-                gas.imbalance_eur(f.forecast_kwh, f.actual_kwh, p.map(|p| p.price))
+                gas.imbalance_eur(f.decision_kwh, f.actual_kwh, p.map(|p| p.price))
             }
             Commodity::Electricity => {
-                let p = Pricing::series_price(pricing.electricity.as_ref(), "electricity", f)?;
+                let p = pricing.electricity_price(f)?;
                 pricing.params.electricity.imbalance_eur(
-                    f.forecast_kwh,
+                    f.decision_kwh,
                     f.actual_kwh,
                     p.map(|p| p.price),
                     p.and_then(|p| p.vwap),
@@ -109,8 +125,13 @@ fn replay_capacity(
         let mut booked = subscribed;
         for &i in &rows {
             let f = &forecasts[i];
-            let projected = f.known_kwh + f.forecast_kwh;
-            let extra = if projected.is_finite() && projected > booked { projected - booked } else { 0.0 };
+            let local_hour = chrono::DateTime::from_timestamp(f.decision_at, 0)
+                .map(|t| t.with_timezone(&meter.timezone).hour())
+                .unwrap_or_default();
+            let decides = pricing.capacity_hours.as_ref().is_none_or(|hours| hours.contains(&local_hour));
+            let projected = f.known_kwh + f.decision_kwh;
+            let extra =
+                if decides && projected.is_finite() && projected > booked { projected - booked } else { 0.0 };
             booked += extra;
             // Bought capacity is paid whatever happens; the day's cost is unknown without its total.
             let bought = capacity.day_eur(0.0, 0.0, extra);
@@ -152,6 +173,12 @@ mod tests {
             decision_at: hour * 3600,
             forecast_kwh: forecast,
             actual_kwh: actual,
+            actual_known_at: 0,
+            decision_kwh: forecast,
+            tau: f64::NAN,
+            q10_kwh: f64::NAN,
+            q50_kwh: f64::NAN,
+            q90_kwh: f64::NAN,
             known_kwh: known,
             extra_capacity_kwh: 0.0,
             cost_eur: f64::NAN,

@@ -4,8 +4,10 @@ pub mod ab;
 pub mod capacity;
 pub mod cost;
 pub mod costing;
+pub mod decisions;
 mod error;
 pub mod results;
+pub mod run;
 pub mod walk_forward;
 
 pub use capacity::{AlertParams, AlertRow, AlertStatus, capacity_alert};

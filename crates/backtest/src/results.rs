@@ -153,7 +153,7 @@ pub fn daily_series(forecasts: &[Forecast], model: &str) -> Vec<(chrono::NaiveDa
         .collect()
 }
 
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 17] = [
     "target",
     "meter_id",
     "model",
@@ -161,7 +161,13 @@ const COLUMNS: [&str; 11] = [
     "start",
     "decision_at",
     "forecast_kwh",
+    "q10_kwh",
+    "q50_kwh",
+    "q90_kwh",
+    "tau",
+    "decision_kwh",
     "actual_kwh",
+    "actual_known_at",
     "known_kwh",
     "extra_capacity_kwh",
     "cost_eur",
@@ -169,7 +175,8 @@ const COLUMNS: [&str; 11] = [
 
 /// Writes forecast rows (made for `target`) to a Parquet file at `path`, one row per decision:
 /// `target`, `meter_id`, `model`, `day`, `start` and `decision_at` (UTC datetimes),
-/// `forecast_kwh`, `actual_kwh`, `known_kwh`, `extra_capacity_kwh`, `cost_eur`.
+/// `forecast_kwh`, `q10_kwh`, `q50_kwh`, `q90_kwh`, `tau`, `decision_kwh`, `actual_kwh`,
+/// `actual_known_at` (UTC datetime, null if never), `known_kwh`, `extra_capacity_kwh`, `cost_eur`.
 pub fn write_forecasts(path: &Path, target: &str, forecasts: &[Forecast]) -> Result<()> {
     let err = |source| Error::Invalid(format!("{}: writing forecasts: {source}", path.display()));
     let utc = |name: &str, v: Vec<i64>| {
@@ -187,7 +194,21 @@ pub fn write_forecasts(path: &Path, target: &str, forecasts: &[Forecast]) -> Res
         utc("start", forecasts.iter().map(|f| f.start).collect()).map_err(err)?,
         utc("decision_at", forecasts.iter().map(|f| f.decision_at).collect()).map_err(err)?,
         floats("forecast_kwh", |f| f.forecast_kwh),
+        floats("q10_kwh", |f| f.q10_kwh),
+        floats("q50_kwh", |f| f.q50_kwh),
+        floats("q90_kwh", |f| f.q90_kwh),
+        floats("tau", |f| f.tau),
+        floats("decision_kwh", |f| f.decision_kwh),
         floats("actual_kwh", |f| f.actual_kwh),
+        Column::new(
+            "actual_known_at".into(),
+            forecasts
+                .iter()
+                .map(|f| (f.actual_known_at != i64::MAX).then(|| f.actual_known_at * 1000))
+                .collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
+        .map_err(err)?,
         floats("known_kwh", |f| f.known_kwh),
         floats("extra_capacity_kwh", |f| f.extra_capacity_kwh),
         floats("cost_eur", |f| f.cost_eur),
@@ -219,18 +240,21 @@ pub fn read_forecasts(path: &Path) -> Result<(String, Vec<Forecast>)> {
         let c = frame.column(name).map_err(err)?.cast(&DataType::Float64).map_err(err)?;
         Ok(c.f64().map_err(err)?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
     };
-    let seconds = |name: &str| -> Result<Vec<i64>> {
+    let seconds = |name: &str, missing: i64| -> Result<Vec<i64>> {
         let c = frame
             .column(name)
             .map_err(err)?
             .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
             .and_then(|c| c.cast(&DataType::Int64))
             .map_err(err)?;
-        Ok(c.i64().map_err(err)?.iter().map(|v| v.unwrap_or_default().div_euclid(1000)).collect())
+        Ok(c.i64().map_err(err)?.iter().map(|v| v.map_or(missing, |v| v.div_euclid(1000))).collect())
     };
     let target = text("target")?.first().cloned().unwrap_or_default();
     let (meter, model, day) = (text("meter_id")?, text("model")?, text("day")?);
-    let (start, decision) = (seconds("start")?, seconds("decision_at")?);
+    let (start, decision) = (seconds("start", 0)?, seconds("decision_at", 0)?);
+    let known_at = seconds("actual_known_at", i64::MAX)?;
+    let (q10, q50, q90, tau, decided) =
+        (float("q10_kwh")?, float("q50_kwh")?, float("q90_kwh")?, float("tau")?, float("decision_kwh")?);
     let (forecast, actual, known, extra, cost) = (
         float("forecast_kwh")?,
         float("actual_kwh")?,
@@ -251,6 +275,12 @@ pub fn read_forecasts(path: &Path) -> Result<(String, Vec<Forecast>)> {
             decision_at: decision[i],
             forecast_kwh: forecast[i],
             actual_kwh: actual[i],
+            actual_known_at: known_at[i],
+            decision_kwh: decided[i],
+            tau: tau[i],
+            q10_kwh: q10[i],
+            q50_kwh: q50[i],
+            q90_kwh: q90[i],
             known_kwh: known[i],
             extra_capacity_kwh: extra[i],
             cost_eur: cost[i],

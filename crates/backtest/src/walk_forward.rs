@@ -76,6 +76,22 @@ pub struct Forecast {
     pub forecast_kwh: f64,
     /// The actual, kWh (NaN when the day is incomplete in the data).
     pub actual_kwh: f64,
+    /// When the actual became known, Unix seconds (`i64::MAX` if never): from then on its
+    /// residual may calibrate later decisions.
+    pub actual_known_at: i64,
+    /// What was decided (nominated, scheduled, or for `rest-of-gas-day` the projection of the
+    /// rest of the day that capacity is bought against), kWh: the forecast itself for a point
+    /// decision, a quantile of it for a cost-optimal one ([`crate::decisions`]).
+    pub decision_kwh: f64,
+    /// Quantile level of the decision (NaN for a point decision).
+    pub tau: f64,
+    /// Calibrated 10 % quantile, kWh (NaN until [`crate::decisions::decide`], or with too few
+    /// past residuals).
+    pub q10_kwh: f64,
+    /// Calibrated median, kWh.
+    pub q50_kwh: f64,
+    /// Calibrated 90 % quantile, kWh.
+    pub q90_kwh: f64,
     /// Energy of the target day already known at the decision time, kWh: zero for day-ahead
     /// targets, the gas day's consumption so far for `rest-of-gas-day` (the day's projected
     /// total is `known_kwh + forecast_kwh`, its actual total `known_kwh + actual_kwh`).
@@ -214,6 +230,12 @@ fn replay(
                 decision_at: key.decision_at,
                 forecast_kwh: p,
                 actual_kwh: table.actual[i],
+                actual_known_at: table.actual_known_at[i],
+                decision_kwh: p,
+                tau: f64::NAN,
+                q10_kwh: f64::NAN,
+                q50_kwh: f64::NAN,
+                q90_kwh: f64::NAN,
                 known_kwh: known.as_ref().map_or(0.0, |k| k[i]),
                 extra_capacity_kwh: 0.0,
                 cost_eur: f64::NAN,
@@ -239,6 +261,14 @@ pub struct Metrics {
     pub wape: f64,
     /// Mean error (forecast − actual), kWh: positive when nominating long.
     pub bias: f64,
+    /// Forecasts with calibrated quantiles and a known actual.
+    pub quantiles_scored: usize,
+    /// Share of actuals inside the calibrated 80 % interval `[q10, q90]`.
+    pub coverage_80: f64,
+    /// Mean width of the 80 % interval, kWh.
+    pub width_80: f64,
+    /// Mean pinball loss of the 10 %, 50 % and 90 % quantiles, kWh.
+    pub pinball: f64,
 }
 
 impl Metrics {
@@ -246,7 +276,18 @@ impl Metrics {
     pub fn of<'a>(forecasts: impl IntoIterator<Item = &'a Forecast>) -> Self {
         let (mut n, mut abs, mut sq, mut err, mut total) = (0_usize, 0.0, 0.0, 0.0, 0.0);
         let (mut n_pct, mut pct) = (0_usize, 0.0);
+        let (mut n_q, mut covered, mut width, mut pinball) = (0_usize, 0_usize, 0.0, 0.0);
         for f in forecasts {
+            if f.actual_kwh.is_finite() && [f.q10_kwh, f.q50_kwh, f.q90_kwh].iter().all(|q| q.is_finite()) {
+                n_q += 1;
+                covered += usize::from(f.q10_kwh <= f.actual_kwh && f.actual_kwh <= f.q90_kwh);
+                width += f.q90_kwh - f.q10_kwh;
+                pinball += [(0.1, f.q10_kwh), (0.5, f.q50_kwh), (0.9, f.q90_kwh)]
+                    .iter()
+                    .map(|&(tau, q)| pinball_loss(tau, q, f.actual_kwh))
+                    .sum::<f64>()
+                    / 3.0;
+            }
             if !(f.actual_kwh.is_finite() && f.forecast_kwh.is_finite()) {
                 continue;
             }
@@ -269,6 +310,17 @@ impl Metrics {
             mape: if n_pct > 0 { pct / n_pct as f64 } else { f64::NAN },
             wape: if total > 0.0 { abs / total } else { f64::NAN },
             bias: err / k,
+            quantiles_scored: n_q,
+            coverage_80: if n_q > 0 { covered as f64 / n_q as f64 } else { f64::NAN },
+            width_80: if n_q > 0 { width / n_q as f64 } else { f64::NAN },
+            pinball: if n_q > 0 { pinball / n_q as f64 } else { f64::NAN },
         }
     }
+}
+
+/// Pinball (quantile) loss of quantile `q` at level `tau` for the outcome `actual`:
+/// `τ (a − q)` when under, `(1 − τ)(q − a)` when over.
+pub fn pinball_loss(tau: f64, q: f64, actual: f64) -> f64 {
+    let e = actual - q;
+    if e >= 0.0 { tau * e } else { (tau - 1.0) * e }
 }

@@ -1,0 +1,217 @@
+//! A whole backtest: walk-forward, calibrated quantiles, decisions, euros, scores, the A/B of
+//! cost-optimal against point decisions, and an optional price sweep.
+//!
+//! The walk-forward starts [`BacktestSpec::calibration_days`] before the test period so that
+//! the first decisions of the period already have past residuals to calibrate on; those
+//! earlier forecasts are never scored. Prices enter only after the forecasts: a sweep over
+//! prices reprices (and, for cost-optimal decisions, re-decides) without refitting any model.
+
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use vader_features::{Dataset, Meter};
+use vader_models::ModelSpec;
+
+use crate::ab::{AbParams, AbTest, Loss, Paired, ab_test};
+use crate::cost::CostParams;
+use crate::costing::{Pricing, price};
+use crate::decisions::{DecisionParams, DecisionRule, decide};
+use crate::error::{Error, Result};
+use crate::results::{MIN_PAIRED_DAYS, Scores};
+use crate::walk_forward::{Forecast, Progress, WalkForwardParams, walk_forward_with};
+
+/// A price of the cost file that a sweep varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PriceKey {
+    /// Capacity overrun penalty π, EUR/MWh.
+    Penalty,
+    /// Yearly capacity tariff `T_y`.
+    YearlyTariff,
+    /// Daily capacity multiplier `m_day`.
+    DailyMultiplier,
+    /// Gas reference price `P`, EUR/MWh.
+    GasPrice,
+    /// Gas small adjustment, share of `P`.
+    SmallAdjustment,
+    /// Electricity day-ahead price, EUR/MWh.
+    ElectricityPrice,
+    /// Electricity imbalance spread `k`.
+    K,
+}
+
+impl PriceKey {
+    const ALL: [(&'static str, Self); 7] = [
+        ("penalty", Self::Penalty),
+        ("yearly-tariff", Self::YearlyTariff),
+        ("daily-multiplier", Self::DailyMultiplier),
+        ("gas-price", Self::GasPrice),
+        ("small-adjustment", Self::SmallAdjustment),
+        ("electricity-price", Self::ElectricityPrice),
+        ("k", Self::K),
+    ];
+
+    /// The key as written in `--sweep`.
+    pub fn as_str(self) -> &'static str {
+        Self::ALL.iter().find(|(_, k)| *k == self).map_or("?", |(n, _)| n)
+    }
+
+    /// `params` with this price set to `value`.
+    pub fn set(self, mut params: CostParams, value: f64) -> CostParams {
+        match self {
+            Self::Penalty => params.capacity.penalty_eur_per_mwh = value,
+            Self::YearlyTariff => params.capacity.yearly_tariff_eur_per_mwh_day = value,
+            Self::DailyMultiplier => params.capacity.daily_multiplier = value,
+            Self::GasPrice => params.gas.price_eur_per_mwh = value,
+            Self::SmallAdjustment => params.gas.small_adjustment = value,
+            Self::ElectricityPrice => params.electricity.price_eur_per_mwh = value,
+            Self::K => params.electricity.k = value,
+        }
+        params
+    }
+}
+
+/// Several values of one price: `penalty=100,200,400`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    /// The price varied.
+    pub key: PriceKey,
+    /// Its values, in the order given.
+    pub values: Vec<f64>,
+}
+
+impl FromStr for Sweep {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        let names = || PriceKey::ALL.map(|(n, _)| n).join(", ");
+        let (key, values) = text.split_once('=').ok_or_else(|| {
+            Error::Invalid(format!("a sweep is KEY=V1,V2,... (keys: {}), not {text:?}", names()))
+        })?;
+        let key = PriceKey::ALL
+            .iter()
+            .find(|(n, _)| *n == key.trim())
+            .map(|(_, k)| *k)
+            .ok_or_else(|| Error::Invalid(format!("unknown sweep key {key:?} (keys: {})", names())))?;
+        let values = values
+            .split(',')
+            .map(|v| {
+                v.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| Error::Invalid(format!("sweep value {v:?} is not a number")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { key, values })
+    }
+}
+
+/// The setup of a backtest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BacktestSpec {
+    /// The walk-forward over the test period.
+    pub walk: WalkForwardParams,
+    /// The decision rule of the leaderboard, and the calibration of quantiles.
+    pub decision: DecisionParams,
+    /// Days replayed before the test period to calibrate the first decisions' quantiles.
+    pub calibration_days: u32,
+    /// The model every other is compared with.
+    pub champion: String,
+    /// The A/B comparisons.
+    pub ab: AbParams,
+    /// Prices to rerun the decisions over.
+    pub sweep: Option<Sweep>,
+}
+
+/// One model's euros at one value of a swept price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    /// The price's value.
+    pub value: f64,
+    /// The model.
+    pub model: String,
+    /// Total euros of its point decisions.
+    pub point_eur: f64,
+    /// Total euros of its cost-optimal decisions.
+    pub cost_optimal_eur: f64,
+}
+
+/// What a backtest produces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BacktestRun {
+    /// Forecast rows of the test period, decided by the chosen rule and priced.
+    pub forecasts: Vec<Forecast>,
+    /// Leaderboard, per-meter scores and comparisons with the champion.
+    pub scores: Scores,
+    /// For each model, its cost-optimal decisions against its point decisions, in euros.
+    pub decision_gains: Vec<AbTest>,
+    /// Euros per model over the swept prices (empty without a sweep).
+    pub sweep: Vec<SweepPoint>,
+}
+
+/// Runs a backtest of `models` on `meters`.
+pub fn run(
+    data: &Dataset,
+    meters: &[&Meter],
+    models: &[ModelSpec],
+    spec: &BacktestSpec,
+    pricing: &Pricing,
+    progress: &dyn Progress,
+) -> Result<BacktestRun> {
+    let test_from = spec.walk.test_from;
+    let walk = WalkForwardParams {
+        test_from: test_from - chrono::Days::new(u64::from(spec.calibration_days)),
+        ..spec.walk.clone()
+    };
+    let forecasts = walk_forward_with(data, meters, models, &walk, progress)?;
+    let decided = |rule: DecisionRule, pricing: &Pricing| -> Result<Vec<Forecast>> {
+        let mut rows = forecasts.clone();
+        decide(&mut rows, walk.target, meters, pricing, &DecisionParams { rule, ..spec.decision })?;
+        rows.retain(|f| f.day >= test_from);
+        price(&mut rows, walk.target, meters, pricing)?;
+        Ok(rows)
+    };
+    let point = decided(DecisionRule::Point, pricing)?;
+    let optimal = decided(DecisionRule::CostOptimal, pricing)?;
+    let names: Vec<String> = models.iter().map(ModelSpec::name).collect();
+    let mut decision_gains = Vec::new();
+    for model in &names {
+        let paired = Paired::of(
+            point.iter().filter(|f| &f.model == model),
+            optimal.iter().filter(|f| &f.model == model),
+            Loss::Euros,
+        );
+        if paired.days.len() >= MIN_PAIRED_DAYS {
+            let (a, b) = (format!("{model} (point)"), format!("{model} (cost-optimal)"));
+            decision_gains.push(ab_test(&a, &b, &paired, Loss::Euros, &spec.ab)?);
+        }
+    }
+    let mut sweep = Vec::new();
+    if let Some(s) = &spec.sweep {
+        for &value in &s.values {
+            let swept = Pricing { params: s.key.set(pricing.params, value).check()?, ..pricing.clone() };
+            let (p, o) = (decided(DecisionRule::Point, &swept)?, decided(DecisionRule::CostOptimal, &swept)?);
+            for model in &names {
+                let total = |rows: &[Forecast]| -> f64 {
+                    rows.iter()
+                        .filter(|f| &f.model == model && f.cost_eur.is_finite())
+                        .map(|f| f.cost_eur)
+                        .sum()
+                };
+                sweep.push(SweepPoint {
+                    value,
+                    model: model.clone(),
+                    point_eur: total(&p),
+                    cost_optimal_eur: total(&o),
+                });
+            }
+        }
+    }
+    let chosen = match spec.decision.rule {
+        DecisionRule::Point => point,
+        DecisionRule::CostOptimal => optimal,
+    };
+    let scores = Scores::of(&chosen, &spec.champion, &spec.ab)?;
+    Ok(BacktestRun { forecasts: chosen, scores, decision_gains, sweep })
+}
