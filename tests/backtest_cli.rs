@@ -28,11 +28,29 @@ fn backtest(out: &Path, extra: &[&str]) -> std::process::Output {
     vader(&[&["backtest", "--out", out, "--format", "csv"][..], extra].concat())
 }
 
-const Q4: [&str; 6] =
-    ["--models", "persistence,ridge,gbm", "--test-from", "2025-10-01", "--test-to", "2025-12-31"];
+const Q4: [&str; 10] = [
+    "--models",
+    "persistence,ridge,gbm",
+    "--test-from",
+    "2025-10-01",
+    "--test-to",
+    "2025-12-31",
+    "--decision",
+    "cost-optimal",
+    "--sweep",
+    "small-adjustment=0.01,0.02,0.05",
+];
+
+/// Every model's 80 % interval covers between 75 % and 85 % of the actuals.
+fn assert_calibrated(summary: &serde_json::Value) {
+    for m in summary["leaderboard"].as_array().into_iter().flatten() {
+        let coverage = m["metrics"]["coverage_80"].as_f64().expect("coverage");
+        assert!((0.75..=0.85).contains(&coverage), "{}: 80 % interval covers {coverage}", m["model"]);
+    }
+}
 
 #[test]
-fn two_runs_write_identical_files_and_compare_reproduces_the_verdict() {
+fn two_runs_decide_and_price_identically_and_compare_reproduces_the_verdict() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     stdout_ok(&backtest(&a, &Q4));
@@ -48,7 +66,8 @@ fn two_runs_write_identical_files_and_compare_reproduces_the_verdict() {
             "report.html",
             "report.md",
             "savings.png",
-            "summary.json"
+            "summary.json",
+            "sweep.png"
         ]
     );
     for (name, bytes) in &fa {
@@ -56,6 +75,14 @@ fn two_runs_write_identical_files_and_compare_reproduces_the_verdict() {
     }
 
     let s = summary(&a);
+    assert_calibrated(&s);
+    assert_eq!(s["run"]["decision"]["rule"], "cost-optimal");
+    assert_eq!(
+        s["decision_gains"].as_array().map(Vec::len),
+        Some(3),
+        "cost-optimal against point, per model"
+    );
+    assert_eq!(s["sweep"].as_array().map(Vec::len), Some(9), "three prices × three models");
     assert_eq!(s["champion"], "persistence");
     assert_eq!(s["leaderboard"].as_array().map(Vec::len), Some(3));
     assert!(
@@ -206,10 +233,11 @@ fn real_french_day_ahead_prices_price_electricity_schedules() {
 fn the_real_dataset_backtests_in_euros() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("uk");
-    let args =
-        ["--data", "datasets/eemeter-uk", "--models", "persistence,ridge", "--test-from", "2022-10-01"];
+    // The last year of data (2021-12-07 to 2022-12-06): a whole heating cycle.
+    let args = ["--data", "datasets/eemeter-uk", "--models", "persistence,ridge"];
     stdout_ok(&backtest(&out, &args));
     let s = summary(&out);
+    assert_calibrated(&s);
     assert_eq!(s["run"]["meters"], serde_json::json!(["UK-GAS-0"]));
     assert!(s["comparisons"][0]["euros"]["verdict"].is_string(), "{s}");
     assert!(s["leaderboard"][0]["euros"].as_f64().is_some_and(|e| e > 0.0));

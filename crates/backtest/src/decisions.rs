@@ -111,7 +111,9 @@ impl Pricing {
     }
 }
 
-/// Calibrates quantiles for every forecast and sets each decision by `params.rule`, in place.
+/// Calibrates quantiles for every forecast and sets each decision by `params.rule`, in place;
+/// rows of target days before `from` only calibrate (their decision stays the forecast, and
+/// they need no price).
 ///
 /// Rows are taken per meter and model in decision order; a residual joins the calibration
 /// sample of its slot once its actual is known, so no decision sees an actual that arrived
@@ -122,6 +124,7 @@ pub fn decide(
     meters: &[&Meter],
     pricing: &Pricing,
     params: &DecisionParams,
+    from: chrono::NaiveDate,
 ) -> Result<()> {
     if params.residuals == 0 || params.min_residuals == 0 || params.min_residuals > params.residuals {
         return Err(Error::Invalid(format!(
@@ -167,7 +170,8 @@ pub fn decide(
                 }
                 next += 1;
             }
-            let tau = match params.rule {
+            let rule = if forecasts[i].day < from { DecisionRule::Point } else { params.rule };
+            let tau = match rule {
                 DecisionRule::Point => f64::NAN,
                 DecisionRule::CostOptimal => pricing.tau(target, meter, &forecasts[i])?,
             };
@@ -185,7 +189,7 @@ pub fn decide(
             sorted.sort_by(f64::total_cmp);
             let quantile = |tau: f64| (f.forecast_kwh + conformal_quantile(&sorted, tau)).max(0.0);
             (f.q10_kwh, f.q50_kwh, f.q90_kwh) = (quantile(0.1), quantile(0.5), quantile(0.9));
-            (f.decision_kwh, f.tau) = match params.rule {
+            (f.decision_kwh, f.tau) = match rule {
                 DecisionRule::Point => (f.forecast_kwh, f64::NAN),
                 DecisionRule::CostOptimal => (quantile(tau), tau),
             };
@@ -259,7 +263,7 @@ mod tests {
         let pricing = Pricing { params, electricity: Some(series), ..Pricing::default() };
         let m = meter(Commodity::Electricity);
         let decision = DecisionParams { rule: DecisionRule::CostOptimal, residuals: 2000, min_residuals: 14 };
-        decide(&mut rows, Target::ElectricityDay, &[&m], &pricing, &decision)?;
+        decide(&mut rows, Target::ElectricityDay, &[&m], &pricing, &decision, NaiveDate::MIN)?;
         let last = &rows[2999];
         assert!((last.tau - 0.75).abs() < 1e-12, "{}", last.tau);
         let expected = 100_000.0 + 20_000.0;
@@ -279,7 +283,7 @@ mod tests {
         let mut rows = days(|d| ((d * 7919) % 101) as f64 * 100.0 - 5_000.0, 200);
         let m = meter(Commodity::Gas);
         let pricing = Pricing::default();
-        decide(&mut rows, Target::GasDay, &[&m], &pricing, &DecisionParams::default())?;
+        decide(&mut rows, Target::GasDay, &[&m], &pricing, &DecisionParams::default(), NaiveDate::MIN)?;
         // Day d's actual is known on day d + 1: the first 14 decisions see fewer than 14 residuals.
         assert!(rows[..15].iter().all(|f| f.q50_kwh.is_nan() && f.decision_kwh == f.forecast_kwh));
         assert!(rows[16..].iter().all(|f| f.q10_kwh <= f.q50_kwh && f.q50_kwh <= f.q90_kwh));
@@ -287,13 +291,13 @@ mod tests {
         // arrives after day 151's decision), and does change later ones.
         let mut changed = days(|d| ((d * 7919) % 101) as f64 * 100.0 - 5_000.0, 200);
         changed[150].actual_kwh -= 1e6;
-        decide(&mut changed, Target::GasDay, &[&m], &pricing, &DecisionParams::default())?;
+        decide(&mut changed, Target::GasDay, &[&m], &pricing, &DecisionParams::default(), NaiveDate::MIN)?;
         let bits = |f: &Forecast| [f.q10_kwh, f.q50_kwh, f.q90_kwh].map(f64::to_bits);
         assert!((0..=151).all(|d| bits(&rows[d]) == bits(&changed[d])));
         assert!((152..200).any(|d| bits(&rows[d]) != bits(&changed[d])));
         // A symmetric gas price makes the median cost-optimal.
         let optimal = DecisionParams { rule: DecisionRule::CostOptimal, ..DecisionParams::default() };
-        decide(&mut rows, Target::GasDay, &[&m], &pricing, &optimal)?;
+        decide(&mut rows, Target::GasDay, &[&m], &pricing, &optimal, NaiveDate::MIN)?;
         assert!(rows[100].tau == 0.5 && rows[100].decision_kwh == rows[100].q50_kwh);
         let dear = Pricing {
             params: CostParams {

@@ -167,7 +167,14 @@ pub fn run(
     let forecasts = walk_forward_with(data, meters, models, &walk, progress)?;
     let decided = |rule: DecisionRule, pricing: &Pricing| -> Result<Vec<Forecast>> {
         let mut rows = forecasts.clone();
-        decide(&mut rows, walk.target, meters, pricing, &DecisionParams { rule, ..spec.decision })?;
+        decide(
+            &mut rows,
+            walk.target,
+            meters,
+            pricing,
+            &DecisionParams { rule, ..spec.decision },
+            test_from,
+        )?;
         rows.retain(|f| f.day >= test_from);
         price(&mut rows, walk.target, meters, pricing)?;
         Ok(rows)
