@@ -36,6 +36,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         predictor.name(),
         nomination.to_bits()
     );
+    // Quantiles from the out-of-sample residuals `vader train` stored in the file (slot 0: a
+    // gas day has one value per day); the cost-optimal nomination is the quantile at
+    // τ = c_u / (c_u + c_o), the median when being short and long cost the same.
+    let q = |tau: f64| model.quantile(&meter, 0, nomination, tau).ok_or("model file has no calibration");
+    println!(
+        "{meter}: 80 % interval {:.0} to {:.0} kWh, cost-optimal (τ = 0.5) {:.0} kWh",
+        q(0.1)?,
+        q(0.9)?,
+        q(0.5)?
+    );
     Ok(())
 }
 

@@ -212,3 +212,53 @@ fn backtest_results_do_not_depend_on_the_thread_count() {
     };
     assert_eq!(run("1"), run("2"), "forecasts.parquet differs between 1 and 2 threads");
 }
+
+#[test]
+fn cost_optimal_nominations_are_calibrated_quantiles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("ridge.json");
+    let file = file.to_str().expect("path");
+    stdout_ok(&vader(&["train", "--model", "ridge", "--until", "2025-01-14", "--out", file]));
+    let nominate = |decision: &str| {
+        let args =
+            ["nominate", "--model", file, "--day", "2025-01-15", "--format", "csv", "--decision", decision];
+        parse_csv(&stdout_ok(&vader(&args)))
+    };
+    let (point, optimal) = (nominate("point"), nominate("cost-optimal"));
+    assert_eq!(point.len(), 10);
+    for (p, o) in point.iter().zip(&optimal) {
+        let num = |row: &std::collections::HashMap<String, String>, c: &str| row[c].parse::<f64>().expect(c);
+        assert_eq!(num(p, "nomination_kwh"), num(p, "point_kwh"), "a point decision nominates the forecast");
+        // Gas imbalance costs the same either side: the cost-optimal nomination is the median,
+        // inside the 80 % interval.
+        assert_eq!(num(o, "tau"), 0.5);
+        let (q10, q90, v) = (num(o, "q10_kwh"), num(o, "q90_kwh"), num(o, "nomination_kwh"));
+        assert!(q10 <= v && v <= q90, "{}: {q10} {v} {q90}", o["meter_id"]);
+    }
+    // Without calibration residuals the point forecast is nominated, with a warning.
+    stdout_ok(&vader(&[
+        "train",
+        "--model",
+        "ridge",
+        "--until",
+        "2025-01-14",
+        "--out",
+        file,
+        "--calibration-days",
+        "0",
+    ]));
+    let out = vader(&[
+        "nominate",
+        "--model",
+        file,
+        "--day",
+        "2025-01-15",
+        "--format",
+        "csv",
+        "--decision",
+        "cost-optimal",
+    ]);
+    let rows = parse_csv(&stdout_ok(&out));
+    assert!(rows.iter().all(|r| r["nomination_kwh"] == r["point_kwh"] && r["tau"].is_empty()));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no calibration residuals"));
+}

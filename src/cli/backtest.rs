@@ -66,6 +66,10 @@ pub struct BacktestArgs {
     sweep: Option<Sweep>,
     #[command(flatten)]
     prices: PriceArgs,
+    /// Local hours at which the capacity decision is taken (rest-of-gas-day; comma-separated,
+    /// 0 to 23). Default: every whole hour, as the hourly alert runs.
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(0..=23))]
+    capacity_hours: Vec<u32>,
     #[command(flatten)]
     ab: AbArgs,
     /// Folder for the results: forecasts.parquet, summary.json, report.md, report.html and the
@@ -79,7 +83,7 @@ pub struct BacktestArgs {
 
 /// How forecasts become decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
-enum DecisionArg {
+pub(super) enum DecisionArg {
     /// Nominate the point forecast (buy capacity up to it).
     #[default]
     Point,
@@ -89,7 +93,7 @@ enum DecisionArg {
 
 /// Where prices come from.
 #[derive(Debug, clap::Args)]
-struct PriceArgs {
+pub(super) struct PriceArgs {
     /// Cost file (TOML): any of the SPEC's prices; the others keep their defaults.
     #[arg(long)]
     cost: Option<PathBuf>,
@@ -97,10 +101,6 @@ struct PriceArgs {
     /// `small_adjustment`). Default: the cost file's constant price.
     #[arg(long)]
     gas_prices: Option<PathBuf>,
-    /// Local hours at which the capacity decision is taken (rest-of-gas-day; comma-separated,
-    /// 0 to 23). Default: every whole hour, as the hourly alert runs.
-    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(0..=23))]
-    capacity_hours: Vec<u32>,
     /// Electricity day-ahead price series (CSV/Parquet: `timestamp` or `day`,
     /// `price_eur_per_mwh`, optional `vwap_eur_per_mwh`). Default: the cost file's price.
     #[arg(long)]
@@ -109,7 +109,7 @@ struct PriceArgs {
 
 impl PriceArgs {
     /// Reads every price input: done first, so that a bad file fails before any work.
-    fn read(&self) -> anyhow::Result<Pricing> {
+    pub(super) fn read(&self) -> anyhow::Result<Pricing> {
         let params = match &self.cost {
             Some(path) => CostParams::read(path)?,
             None => CostParams::default(),
@@ -119,7 +119,7 @@ impl PriceArgs {
             params,
             gas: series(&self.gas_prices)?,
             electricity: series(&self.electricity_prices)?,
-            capacity_hours: (!self.capacity_hours.is_empty()).then(|| self.capacity_hours.clone()),
+            capacity_hours: None,
         })
     }
 }
@@ -187,7 +187,8 @@ fn default_models(target: Target) -> Vec<ModelSpec> {
 }
 
 pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
-    let pricing = args.prices.read()?;
+    let mut pricing = args.prices.read()?;
+    pricing.capacity_hours = (!args.capacity_hours.is_empty()).then(|| args.capacity_hours.clone());
     let ab = args.ab.params()?;
     let target = args.common.target;
     let mut models = if args.models.is_empty() { default_models(target) } else { args.models.clone() };

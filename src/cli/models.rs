@@ -1,16 +1,18 @@
 //! `vader train`, `vader nominate` and `vader backtest`: models on daily targets.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate};
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
-use vader::backtest::Scope;
+use vader::backtest::{Scope, WalkForwardParams, Window, walk_forward};
 use vader::features::as_of::days_between;
 use vader::features::{Commodity, Dataset, Meter, Target, features};
 use vader::models::{FitBoxed, ModelFile, ModelSpec};
 
+use super::backtest::{DecisionArg, PriceArgs};
 use super::time_arg::parse_duration_s;
 use super::validate::csv_cell;
 use super::{DataArg, OutputFormat};
@@ -104,6 +106,11 @@ pub struct TrainArgs {
     /// One model per meter, or one global model with the meter as a feature.
     #[arg(long, value_enum, default_value_t)]
     scope: ScopeArg,
+    /// Days before --until replayed walk-forward (weekly refits) to store out-of-sample
+    /// residuals in the file, from which `nominate --decision cost-optimal` takes quantiles.
+    /// 0: none.
+    #[arg(long, default_value_t = 56, value_parser = clap::value_parser!(u32).range(0..=3650))]
+    calibration_days: u32,
 }
 
 pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
@@ -146,9 +153,55 @@ pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
     }
     let (lo, hi) = span.context("no meter had a complete day to train on")?;
     (file.trained_from, file.trained_until) = (lo.to_string(), hi.to_string());
+    if args.calibration_days > 0 {
+        file.calibration = calibration(&data, &meters, &args, lo)?;
+        let n: usize = file.calibration.values().flatten().map(Vec::len).sum();
+        eprintln!("calibration: {n} out-of-sample residuals over the last {} days", args.calibration_days);
+    }
     file.save(&args.out)?;
     outln!("wrote {} ({} model(s), target {target})", args.out.display(), file.models.len());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Out-of-sample residuals of the recipe over the `calibration_days` up to `--until`, by meter
+/// and slot of the day, sorted: a walk-forward with weekly refits, as the backtest does.
+fn calibration(
+    data: &Dataset,
+    meters: &[&Meter],
+    args: &TrainArgs,
+    first: NaiveDate,
+) -> anyhow::Result<BTreeMap<String, Vec<Vec<f64>>>> {
+    let from = (args.until - chrono::Days::new(u64::from(args.calibration_days) - 1)).max(first);
+    let params = WalkForwardParams {
+        target: args.common.target,
+        test_from: from,
+        test_to: args.until,
+        refit_days: 7,
+        window: Window::Expanding,
+        delay_s: args.common.data_delay,
+        scope: args.scope.into(),
+    };
+    let forecasts = walk_forward(data, meters, std::slice::from_ref(&args.model), &params)
+        .context("replaying the last days for calibration")?;
+    let mut out: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
+    let mut rank: BTreeMap<(&str, NaiveDate), usize> = BTreeMap::new();
+    // walk_forward orders rows by meter, then interval: a row's rank in its day is its slot.
+    for f in &forecasts {
+        let slot = rank.entry((f.meter_id.as_str(), f.day)).or_default();
+        let residual = f.actual_kwh - f.forecast_kwh;
+        if residual.is_finite() {
+            let slots = out.entry(f.meter_id.clone()).or_default();
+            if slots.len() <= *slot {
+                slots.resize(*slot + 1, Vec::new());
+            }
+            slots[*slot].push(residual);
+        }
+        *slot += 1;
+    }
+    for r in out.values_mut().flatten() {
+        r.sort_by(f64::total_cmp);
+    }
+    Ok(out)
 }
 
 #[derive(Debug, clap::Args)]
@@ -164,6 +217,13 @@ pub struct NominateArgs {
     /// Delay before a reading is known after its interval ends (readings without received_at).
     #[arg(long, default_value = "2h", value_parser = parse_duration_s)]
     data_delay: i64,
+    /// Nominate the point forecast, or the quantile that minimises the expected cost
+    /// (τ = c_u / (c_u + c_o) at the day's prices), calibrated on the residuals stored by
+    /// `vader train`.
+    #[arg(long, value_enum, default_value_t)]
+    decision: DecisionArg,
+    #[command(flatten)]
+    prices: PriceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
@@ -189,7 +249,8 @@ pub fn nominate(args: NominateArgs) -> anyhow::Result<ExitCode> {
     if file.models.contains_key("*") {
         tables = vec![vader::features::pool(&tables, &global)?];
     }
-    let mut rows = Vec::new();
+    let pricing = args.prices.read()?;
+    let mut rows: Vec<Nomination> = Vec::new();
     for table in &tables {
         file.check_columns(&table.matrix)?;
         let Some(meter_id) = table.keys.first().map(|k| k.meter_id.clone()) else { continue };
@@ -197,42 +258,83 @@ pub fn nominate(args: NominateArgs) -> anyhow::Result<ExitCode> {
         for (key, value) in table.keys.iter().zip(model.predict(&table.matrix)?) {
             let meter = data.meters.get(&key.meter_id).context("meter of a row is not in the data")?;
             let at = |t: i64| DateTime::from_timestamp(t, 0).unwrap_or_default();
-            rows.push((meter, at(key.decision_at), at(key.start), value));
+            rows.push(Nomination {
+                meter,
+                decided: at(key.decision_at),
+                start: at(key.start),
+                point: value,
+                q10: None,
+                q90: None,
+                tau: None,
+                value,
+            });
         }
     }
-    rows.sort_by(|a, b| a.0.meter_id.cmp(&b.0.meter_id).then(a.2.cmp(&b.2)));
+    rows.sort_by(|a, b| a.meter.meter_id.cmp(&b.meter.meter_id).then(a.start.cmp(&b.start)));
+    // Quantiles from the file's calibration residuals, slot by slot of the day.
+    let mut slot = 0;
+    for i in 0..rows.len() {
+        slot = if i > 0 && rows[i - 1].meter.meter_id == rows[i].meter.meter_id { slot + 1 } else { 0 };
+        let r = &mut rows[i];
+        let q = |tau: f64| file.quantile(&r.meter.meter_id, slot, r.point, tau);
+        (r.q10, r.q90) = (q(0.1), q(0.9));
+        if args.decision == DecisionArg::CostOptimal {
+            let tau = pricing.tau(target, r.meter, args.day, r.start.timestamp())?;
+            match q(tau) {
+                Some(v) => (r.tau, r.value) = (Some(tau), v),
+                None => eprintln!(
+                    "{}: no calibration residuals in {} (train with --calibration-days): point forecast nominated",
+                    r.meter.meter_id,
+                    args.model.display()
+                ),
+            }
+        }
+    }
     let at = |t: DateTime<chrono::Utc>| t.to_rfc3339();
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
     match args.format {
         OutputFormat::Csv => {
-            outln!("meter_id,name,target,day,period_start,decision_at,model,nomination_kwh");
-            for (m, decided, start, v) in &rows {
+            outln!(
+                "meter_id,name,target,day,period_start,decision_at,model,point_kwh,q10_kwh,q90_kwh,tau,nomination_kwh"
+            );
+            for r in &rows {
                 outln!(
-                    "{},{},{target},{},{},{},{},{v}",
-                    csv_cell(&m.meter_id),
-                    csv_cell(&m.name),
+                    "{},{},{target},{},{},{},{},{},{},{},{},{}",
+                    csv_cell(&r.meter.meter_id),
+                    csv_cell(&r.meter.name),
                     args.day,
-                    at(*start),
-                    at(*decided),
-                    file.model
+                    at(r.start),
+                    at(r.decided),
+                    file.model,
+                    r.point,
+                    opt(r.q10),
+                    opt(r.q90),
+                    opt(r.tau),
+                    r.value
                 );
             }
         }
         OutputFormat::Json => {
             let list: Vec<_> = rows
                 .iter()
-                .map(|(m, decided, start, v)| {
-                    serde_json::json!({"meter_id": m.meter_id, "name": m.name, "target": target.as_str(),
-                        "day": args.day, "period_start": at(*start), "decision_at": at(*decided),
-                        "model": file.model, "nomination_kwh": v})
+                .map(|r| {
+                    serde_json::json!({"meter_id": r.meter.meter_id, "name": r.meter.name, "target": target.as_str(),
+                        "day": args.day, "period_start": at(r.start), "decision_at": at(r.decided),
+                        "model": file.model, "point_kwh": r.point, "q10_kwh": r.q10, "q90_kwh": r.q90,
+                        "tau": r.tau, "nomination_kwh": r.value})
                 })
                 .collect();
             outln!("{}", serde_json::to_string_pretty(&list)?);
         }
         OutputFormat::Table => {
-            let largest = rows.iter().map(|r| r.3).fold(0.0, f64::max);
+            let largest = rows.iter().map(|r| r.value).fold(0.0, f64::max);
             let (div, unit) = if largest >= 10_000.0 { (1000.0, "MWh") } else { (1.0, "kWh") };
+            let rule = match args.decision {
+                DecisionArg::Point => "point forecasts",
+                DecisionArg::CostOptimal => "cost-optimal quantiles",
+            };
             outln!(
-                "Nominations for {target} {} with {} (trained {} to {}). {unit}.",
+                "Nominations for {target} {} with {} (trained {} to {}), {rule}. {unit}.",
                 args.day,
                 file.model,
                 file.trained_from,
@@ -244,24 +346,46 @@ pub fn nominate(args: NominateArgs) -> anyhow::Result<ExitCode> {
                 "name",
                 "from (UTC)",
                 "decided at (UTC)",
+                "forecast",
+                "80 % interval",
                 "nomination",
             ]);
-            for (m, decided, start, v) in &rows {
+            let num = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{:.1}", v / div));
+            for r in &rows {
                 table.add_row([
-                    m.meter_id.clone(),
-                    m.name.clone(),
-                    start.format("%Y-%m-%d %H:%M").to_string(),
-                    decided.format("%Y-%m-%d %H:%M").to_string(),
-                    format!("{:.1}", v / div),
+                    r.meter.meter_id.clone(),
+                    r.meter.name.clone(),
+                    r.start.format("%Y-%m-%d %H:%M").to_string(),
+                    r.decided.format("%Y-%m-%d %H:%M").to_string(),
+                    format!("{:.1}", r.point / div),
+                    match (r.q10, r.q90) {
+                        (Some(_), Some(_)) => format!("{} to {}", num(r.q10), num(r.q90)),
+                        _ => "n/a".into(),
+                    },
+                    format!("{:.1}", r.value / div),
                 ]);
             }
-            if let Some(c) = table.column_mut(4) {
-                c.set_cell_alignment(CellAlignment::Right);
+            for i in 4..7 {
+                if let Some(c) = table.column_mut(i) {
+                    c.set_cell_alignment(CellAlignment::Right);
+                }
             }
             outln!("{table}");
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One nomination: the point forecast, its interval, and what is nominated.
+struct Nomination<'a> {
+    meter: &'a Meter,
+    decided: DateTime<chrono::Utc>,
+    start: DateTime<chrono::Utc>,
+    point: f64,
+    q10: Option<f64>,
+    q90: Option<f64>,
+    tau: Option<f64>,
+    value: f64,
 }
 
 #[derive(Debug, clap::Args)]

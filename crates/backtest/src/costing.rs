@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::Timelike;
+use chrono::{NaiveDate, Timelike};
 
 use vader_features::{Commodity, Meter, Price, PriceSeries, Target};
 
@@ -39,24 +39,29 @@ pub struct Pricing {
 }
 
 impl Pricing {
-    /// The gas price series' prices for `f`'s day (none without a series).
-    pub(crate) fn gas_price(&self, f: &Forecast) -> Result<Option<Price>> {
-        Self::series_price(self.gas.as_ref(), "gas", f)
+    /// The gas price series' prices for target day `day`, interval starting at `start` (none
+    /// without a series).
+    pub(crate) fn gas_price(&self, day: NaiveDate, start: i64) -> Result<Option<Price>> {
+        Self::series_price(self.gas.as_ref(), "gas", day, start)
     }
 
-    /// The electricity price series' prices for `f`'s period (none without a series).
-    pub(crate) fn electricity_price(&self, f: &Forecast) -> Result<Option<Price>> {
-        Self::series_price(self.electricity.as_ref(), "electricity", f)
+    /// The electricity price series' prices for the period of `day` starting at `start`.
+    pub(crate) fn electricity_price(&self, day: NaiveDate, start: i64) -> Result<Option<Price>> {
+        Self::series_price(self.electricity.as_ref(), "electricity", day, start)
     }
 
-    fn series_price(series: Option<&PriceSeries>, what: &str, f: &Forecast) -> Result<Option<Price>> {
+    fn series_price(
+        series: Option<&PriceSeries>,
+        what: &str,
+        day: NaiveDate,
+        start: i64,
+    ) -> Result<Option<Price>> {
         let Some(series) = series else { return Ok(None) };
-        series.at(f.day, f.start).map(Some).ok_or_else(|| {
+        series.at(day, start).map(Some).ok_or_else(|| {
             Error::Invalid(format!(
-                "{}: no {what} price for {} (interval starting {}); the series covers {}",
+                "{}: no {what} price for {day} (interval starting {}); the series covers {}",
                 series.path().display(),
-                f.day,
-                vader_features::format_utc(f.start),
+                vader_features::format_utc(start),
                 series.coverage()
             ))
         })
@@ -80,7 +85,7 @@ pub fn price(forecasts: &mut [Forecast], target: Target, meters: &[&Meter], pric
         f.extra_capacity_kwh = 0.0;
         f.cost_eur = match meter.commodity {
             Commodity::Gas => {
-                let p = pricing.gas_price(f)?;
+                let p = pricing.gas_price(f.day, f.start)?;
                 let gas = GasPrices {
                     small_adjustment: p
                         .and_then(|p| p.small_adjustment)
@@ -90,7 +95,7 @@ pub fn price(forecasts: &mut [Forecast], target: Target, meters: &[&Meter], pric
                 gas.imbalance_eur(f.decision_kwh, f.actual_kwh, p.map(|p| p.price))
             }
             Commodity::Electricity => {
-                let p = pricing.electricity_price(f)?;
+                let p = pricing.electricity_price(f.day, f.start)?;
                 pricing.params.electricity.imbalance_eur(
                     f.decision_kwh,
                     f.actual_kwh,
@@ -149,8 +154,6 @@ fn replay_capacity(
 
 #[cfg(test)]
 mod tests {
-    use chrono::NaiveDate;
-
     use super::*;
 
     fn meter(id: &str, commodity: Commodity, capacity: Option<f64>) -> Meter {

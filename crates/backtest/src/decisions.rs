@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use vader_features::{Commodity, Meter, Target};
+use vader_models::quantiles::quantile_of;
 
 use crate::costing::Pricing;
 use crate::error::{Error, Result};
@@ -71,34 +72,25 @@ impl Default for DecisionParams {
     }
 }
 
-/// The split-conformal τ-quantile of sorted residuals: the `⌈τ (n + 1)⌉`-th smallest, clamped to
-/// the sample. NaN for an empty sample.
-pub fn conformal_quantile(sorted: &[f64], tau: f64) -> f64 {
-    let n = sorted.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    let rank = (tau * (n as f64 + 1.0)).ceil();
-    let k = if rank.is_finite() { (rank as usize).clamp(1, n) } else { n };
-    sorted[k - 1]
-}
+pub use vader_models::quantiles::conformal_quantile;
 
 impl Pricing {
-    /// The cost-optimal quantile level for forecast `f` of `meter` on `target`.
-    pub fn tau(&self, target: Target, meter: &Meter, f: &Forecast) -> Result<f64> {
+    /// The cost-optimal quantile level of a decision for `meter` on `target`, for target day
+    /// `day` and the interval starting at `start` (Unix seconds): prices may vary by day.
+    pub fn tau(&self, target: Target, meter: &Meter, day: chrono::NaiveDate, start: i64) -> Result<f64> {
         if target == Target::RestOfGasDay {
             return Ok(self.params.capacity.buy_quantile().clamp(0.0, 1.0));
         }
         let (short, long) = match meter.commodity {
             Commodity::Gas => {
-                let p = self.gas_price(f)?;
+                let p = self.gas_price(day, start)?;
                 let adjustment =
                     p.and_then(|p| p.small_adjustment).unwrap_or(self.params.gas.small_adjustment);
                 let price = p.map_or(self.params.gas.price_eur_per_mwh, |p| p.price);
                 (adjustment * price.abs(), adjustment * price.abs())
             }
             Commodity::Electricity => {
-                let p = self.electricity_price(f)?;
+                let p = self.electricity_price(day, start)?;
                 let day_ahead = p.map_or(self.params.electricity.price_eur_per_mwh, |p| p.price);
                 let vwap = p.and_then(|p| p.vwap).unwrap_or(day_ahead);
                 let k = self.params.electricity.k;
@@ -173,7 +165,9 @@ pub fn decide(
             let rule = if forecasts[i].day < from { DecisionRule::Point } else { params.rule };
             let tau = match rule {
                 DecisionRule::Point => f64::NAN,
-                DecisionRule::CostOptimal => pricing.tau(target, meter, &forecasts[i])?,
+                DecisionRule::CostOptimal => {
+                    pricing.tau(target, meter, forecasts[i].day, forecasts[i].start)?
+                }
             };
             let f = &mut forecasts[i];
             let sample = samples
@@ -187,7 +181,7 @@ pub fn decide(
             };
             let mut sorted: Vec<f64> = sample.iter().copied().collect();
             sorted.sort_by(f64::total_cmp);
-            let quantile = |tau: f64| (f.forecast_kwh + conformal_quantile(&sorted, tau)).max(0.0);
+            let quantile = |tau: f64| quantile_of(f.forecast_kwh, &sorted, tau);
             (f.q10_kwh, f.q50_kwh, f.q90_kwh) = (quantile(0.1), quantile(0.5), quantile(0.9));
             (f.decision_kwh, f.tau) = match rule {
                 DecisionRule::Point => (f.forecast_kwh, f64::NAN),
@@ -306,9 +300,12 @@ mod tests {
             },
             ..Pricing::default()
         };
-        assert_eq!(dear.tau(Target::GasDay, &m, &rows[0])?, 0.5);
+        assert_eq!(dear.tau(Target::GasDay, &m, rows[0].day, rows[0].start)?, 0.5);
         assert!(
-            (pricing.tau(Target::RestOfGasDay, &m, &rows[0])? - (1.0 - 225.0 / 365.0 / 200.0)).abs() < 1e-12
+            (pricing.tau(Target::RestOfGasDay, &m, rows[0].day, rows[0].start)?
+                - (1.0 - 225.0 / 365.0 / 200.0))
+                .abs()
+                < 1e-12
         );
         Ok(())
     }

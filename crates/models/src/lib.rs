@@ -8,6 +8,7 @@ pub mod intraday;
 pub mod linear;
 mod matrix;
 mod model;
+pub mod quantiles;
 pub mod saved;
 
 pub use error::{Error, Result};

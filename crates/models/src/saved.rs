@@ -65,6 +65,12 @@ pub struct ModelFile {
     pub feature_names: Vec<String>,
     /// Fitted models by meter id; a model for all meters is under the key `*`.
     pub models: BTreeMap<String, FittedModel>,
+    /// Out-of-sample residuals (`actual − forecast`, kWh, sorted) of the model's recipe over the
+    /// last days before `trained_until`, by meter and slot of the day (the period of an
+    /// electricity schedule, the hour of a rest-of-day forecast; one slot for daily targets):
+    /// what [`ModelFile::quantile`] calibrates quantiles on. Empty when not calibrated.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub calibration: BTreeMap<String, Vec<Vec<f64>>>,
 }
 
 impl ModelFile {
@@ -80,7 +86,19 @@ impl ModelFile {
             trained_until: span.1,
             feature_names,
             models: BTreeMap::new(),
+            calibration: BTreeMap::new(),
         }
+    }
+
+    /// Fewest residuals [`ModelFile::quantile`] calibrates on.
+    pub const MIN_RESIDUALS: usize = 14;
+
+    /// The τ-quantile of `forecast` for `meter_id` at `slot` of its day, from the calibration
+    /// residuals; none without at least [`ModelFile::MIN_RESIDUALS`] of them.
+    pub fn quantile(&self, meter_id: &str, slot: usize, forecast: f64, tau: f64) -> Option<f64> {
+        let sorted = self.calibration.get(meter_id)?.get(slot)?;
+        (sorted.len() >= Self::MIN_RESIDUALS && forecast.is_finite())
+            .then(|| crate::quantiles::quantile_of(forecast, sorted, tau))
     }
 
     /// The model for `meter_id`, or the model for all meters.
