@@ -421,7 +421,12 @@ fn print_leaderboard(report: &Report, format: OutputFormat) -> anyhow::Result<()
                 "Cost-optimal decisions (the quantile τ = c_u / (c_u + c_o) of the calibrated forecast) against point decisions:"
             );
             for t in &report.run.decision_gains {
-                outln!("  {}", verdict_line(t));
+                let line = verdict_line(t);
+                outln!(
+                    "  {}",
+                    line.replace("keep champion", "keep point")
+                        .replace("adopt challenger", "adopt cost-optimal")
+                );
             }
         }
     }
