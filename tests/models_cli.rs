@@ -262,3 +262,46 @@ fn cost_optimal_nominations_are_calibrated_quantiles() {
     assert!(rows.iter().all(|r| r["nomination_kwh"] == r["point_kwh"] && r["tau"].is_empty()));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no calibration residuals"));
 }
+
+#[test]
+fn the_capacity_alert_projects_with_a_model_and_buys_up_to_its_quantile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("rod.json");
+    let file = file.to_str().expect("path");
+    let train =
+        ["train", "--target", "rest-of-gas-day", "--model", "ols", "--until", "2025-02-10", "--out", file];
+    stdout_ok(&vader(&train));
+    let alert = |decision: &str| {
+        let args = [
+            "capacity",
+            "--at",
+            "2025-02-11 14:00",
+            "--model",
+            file,
+            "--decision",
+            decision,
+            "--format",
+            "csv",
+        ];
+        parse_csv(&stdout_ok(&vader(&args)))
+    };
+    let (point, optimal) = (alert("point"), alert("cost-optimal"));
+    assert_eq!(point.len(), 10);
+    let num = |r: &std::collections::HashMap<String, String>, c: &str| r[c].parse::<f64>().expect(c);
+    let mut differs = 0;
+    for (p, o) in point.iter().zip(&optimal) {
+        // Same model, same projection; the cost-optimal purchase covers the 99.7 % quantile.
+        assert_eq!(p["projected_kwh"], o["projected_kwh"]);
+        let extra_point = (num(p, "projected_kwh") - num(p, "capacity_kwh")).max(0.0);
+        assert!((num(p, "extra_capacity_kwh") - extra_point).abs() < 1e-6);
+        differs += usize::from(p["extra_capacity_kwh"] != o["extra_capacity_kwh"]);
+    }
+    assert!(differs > 0, "the 99.7 % quantile buys more than the point projection somewhere");
+    // A day-ahead model cannot project the rest of a gas day.
+    let day_ahead = dir.path().join("gd.json");
+    let day_ahead = day_ahead.to_str().expect("path");
+    stdout_ok(&vader(&["train", "--model", "ols", "--until", "2025-02-10", "--out", day_ahead]));
+    let out = vader(&["capacity", "--at", "2025-02-11 14:00", "--model", day_ahead]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a rest-of-gas-day model"));
+}

@@ -7,9 +7,11 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
-use vader::backtest::{AlertParams, AlertRow, capacity_alert};
-use vader::features::{Commodity, DEFAULT_TIMEZONE, Dataset};
-use vader::models::ProjectionRule;
+use vader::backtest::{AlertParams, AlertRow, AlertStatus, capacity_alert};
+use vader::features::{Commodity, DEFAULT_TIMEZONE, Dataset, Target, features};
+use vader::models::{ModelFile, ProjectionRule};
+
+use super::backtest::{DecisionArg, PriceArgs};
 
 use super::time_arg::{parse_duration_s, parse_instant};
 use super::validate::csv_cell;
@@ -48,6 +50,16 @@ pub struct Args {
     /// Also draw the table as a PNG image, readable on a phone.
     #[arg(long, value_name = "FILE")]
     png: Option<PathBuf>,
+    /// Project with a rest-of-gas-day model from `vader train --target rest-of-gas-day`
+    /// instead of the rule: consumed so far + the model's forecast of the rest of the day.
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// With --model: buy extra capacity up to the point projection, or up to its cost-optimal
+    /// quantile 1 − p_day/π (from the cost file; calibrated on the residuals in the model file).
+    #[arg(long, value_enum, default_value_t, requires = "model")]
+    decision: DecisionArg,
+    #[command(flatten)]
+    prices: PriceArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -80,18 +92,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Rule::SoFarPlusRate => ProjectionRule::SoFarPlusRate { hours },
     };
     let params = AlertParams { rule, delay_s: args.data_delay, ..AlertParams::default() };
-    let rows = capacity_alert(&dataset, at, &params);
+    let mut rows = capacity_alert(&dataset, at, &params);
     if rows.is_empty() {
         anyhow::bail!("{}: no gas meter in the meters file", args.data.data.display());
+    }
+    let mut how = describe(rule);
+    if let Some(path) = &args.model {
+        how = project_with_model(&dataset, &mut rows, at, path, &args)?;
     }
 
     match args.format {
         OutputFormat::Csv => print_csv(&rows)?,
-        OutputFormat::Json => print_json(&rows, at, rule)?,
-        OutputFormat::Table => print_table(&rows, at, tz, rule)?,
+        OutputFormat::Json => print_json(&rows, at, &how)?,
+        OutputFormat::Table => print_table(&rows, at, tz, &how)?,
     }
     if let Some(png) = &args.png {
-        let title = super::table_png::AlertPicture { rows: &rows, at, tz, rule };
+        let title = super::table_png::AlertPicture { rows: &rows, at, tz, how: &how };
         title.write(png)?;
         eprintln!("wrote {}", png.display());
     }
@@ -126,10 +142,69 @@ fn print_csv(rows: &[AlertRow]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_json(rows: &[AlertRow], at: DateTime<Utc>, rule: ProjectionRule) -> anyhow::Result<()> {
-    let doc = serde_json::json!({ "at": at.to_rfc3339(), "rule": rule, "meters": rows });
+fn print_json(rows: &[AlertRow], at: DateTime<Utc>, how: &str) -> anyhow::Result<()> {
+    let doc = serde_json::json!({ "at": at.to_rfc3339(), "projection": how, "meters": rows });
     outln!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(())
+}
+
+/// Replaces each row's projection by a rest-of-gas-day model's: consumed so far + the model's
+/// forecast of the rest (or its cost-optimal quantile), as of `at`. Returns the description of
+/// the projection for titles.
+fn project_with_model(
+    data: &Dataset,
+    rows: &mut [AlertRow],
+    at: DateTime<Utc>,
+    path: &std::path::Path,
+    args: &Args,
+) -> anyhow::Result<String> {
+    let file = ModelFile::load(path)?;
+    if file.target != Target::RestOfGasDay.as_str() {
+        anyhow::bail!(
+            "{}: a {} model; the capacity alert needs a rest-of-gas-day model",
+            path.display(),
+            file.target
+        );
+    }
+    let pricing = args.prices.read()?;
+    let tau = pricing.params.capacity.buy_quantile();
+    let cost_optimal = args.decision == DecisionArg::CostOptimal;
+    for row in rows.iter_mut() {
+        let (Some(meter), Some(model)) = (data.meters.get(&row.meter_id), file.model_for(&row.meter_id))
+        else {
+            continue;
+        };
+        let table = features(data, &[meter], Target::RestOfGasDay, &[row.gas_day], args.data_delay)?;
+        file.check_columns(&table.matrix)?;
+        // The latest whole hour of the gas day at or before `at`: its rank is its slot.
+        let Some(slot) = table.keys.iter().rposition(|k| k.decision_at <= at.timestamp()) else { continue };
+        let x = table.matrix.rows(&[slot]);
+        let Some(&rest) = model.predict(&x)?.first() else { continue };
+        let known =
+            x.column(vader::models::columns::CONSUMED_KNOWN).and_then(|c| c.first().copied()).unwrap_or(0.0);
+        let decided = if cost_optimal {
+            file.quantile(&row.meter_id, slot, rest, tau).with_context(|| {
+                format!(
+                    "{}: no calibration residuals for {} (train with --calibration-days)",
+                    path.display(),
+                    row.meter_id
+                )
+            })?
+        } else {
+            rest
+        };
+        row.consumed_kwh = known;
+        row.projected_kwh = Some(known + rest);
+        let buy_up_to = known + decided;
+        row.over_capacity = row.capacity_kwh.map(|c| buy_up_to > c);
+        row.extra_capacity_kwh = row.capacity_kwh.map(|c| (buy_up_to - c).max(0.0));
+        row.status = if row.capacity_kwh.is_some() { AlertStatus::Ok } else { AlertStatus::NoCapacity };
+    }
+    Ok(if cost_optimal {
+        format!("{} model, buy up to its {:.2} % quantile", file.model, 100.0 * tau)
+    } else {
+        format!("{} model (rest of gas day)", file.model)
+    })
 }
 
 /// Describes a rule for people.
@@ -154,19 +229,14 @@ fn shown(kwh: Option<f64>, divisor: f64) -> String {
     kwh.map_or_else(|| "-".to_string(), |v| format!("{:.1}", v / divisor))
 }
 
-fn print_table(
-    rows: &[AlertRow],
-    at: DateTime<Utc>,
-    tz: chrono_tz::Tz,
-    rule: ProjectionRule,
-) -> anyhow::Result<()> {
+fn print_table(rows: &[AlertRow], at: DateTime<Utc>, tz: chrono_tz::Tz, how: &str) -> anyhow::Result<()> {
     let (divisor, unit) = display_unit(rows);
     outln!(
         "Capacity alert at {} ({} {}), rule: {}. Energies in {unit}.",
         at.format("%Y-%m-%dT%H:%MZ"),
         at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
         tz.name(),
-        describe(rule)
+        how
     );
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header([

@@ -8,7 +8,6 @@ use chrono_tz::Tz;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 use vader::backtest::{AlertRow, AlertStatus};
-use vader::models::ProjectionRule;
 
 /// Width of the picture: a phone screen's width in pixels, so nothing needs zooming.
 const WIDTH: u32 = 1080;
@@ -28,7 +27,8 @@ pub struct AlertPicture<'a> {
     pub rows: &'a [AlertRow],
     pub at: DateTime<Utc>,
     pub tz: Tz,
-    pub rule: ProjectionRule,
+    /// How the projection was made, for the subtitle.
+    pub how: &'a str,
 }
 
 impl AlertPicture<'_> {
@@ -58,8 +58,7 @@ impl AlertPicture<'_> {
             .map_err(err)?;
         let local = self.at.with_timezone(&self.tz).format("%d %b %H:%M");
         let (divisor, unit) = super::capacity::display_unit(self.rows);
-        let subtitle =
-            format!("at {local} ({}) · {} · {unit}", self.tz.name(), super::capacity::describe(self.rule));
+        let subtitle = format!("at {local} ({}) · {} · {unit}", self.tz.name(), self.how);
         root.draw_text(&subtitle, &text(24, false, MUTED), (MARGIN, 82)).map_err(err)?;
         let verdict = if over == 0 {
             "no meter over capacity".to_string()
