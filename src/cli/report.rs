@@ -9,6 +9,8 @@ use std::path::Path;
 
 use anyhow::{Context, anyhow};
 use chrono::{Days, NaiveDate};
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use serde::Serialize;
 use vader::backtest::ab::{AbParams, AbTest};
@@ -73,6 +75,27 @@ const PALETTE: [RGBColor; 8] = [
 ];
 
 const PLOT: (u32, u32) = (1200, 560);
+
+/// A line chart of the report: days or prices against euros or energy.
+type Chart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws the series' legend in the upper left corner and writes the picture.
+fn legend_and_present<'b>(
+    chart: &mut Chart<'b, 'b>,
+    root: &DrawingArea<BitMapBackend<'b>, Shift>,
+) -> anyhow::Result<()> {
+    let err = |e: DrawingAreaErrorKind<_>| anyhow!("{e}");
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 16))
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
 
 impl Report<'_> {
     pub fn summary(&self) -> Summary<'_> {
@@ -391,16 +414,7 @@ impl Report<'_> {
             chart.draw_series(dashes).map_err(err)?;
             chart.draw_series(optimal.iter().map(|&p| Circle::new(p, 4, color.filled()))).map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 16))
-            .draw()
-            .map_err(err)?;
-        root.present().map_err(err)?;
-        Ok(())
+        legend_and_present(&mut chart, &root)
     }
 
     fn html(&self, markdown: &str) -> String {
@@ -514,16 +528,7 @@ impl Report<'_> {
                 .label(*name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 16))
-            .draw()
-            .map_err(err)?;
-        root.present().map_err(err)?;
-        Ok(())
+        legend_and_present(&mut chart, &root)
     }
 
     fn plot_savings(&self, path: &Path) -> anyhow::Result<()> {
