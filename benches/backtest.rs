@@ -1,4 +1,5 @@
-//! The backtest engine: walk-forward replays, pricing in euros and the A/B statistics.
+//! The backtest engine: as-of features, walk-forward replays, pricing in euros and the A/B
+//! statistics.
 //!
 //! `cargo bench --bench backtest`; CI runs it once in test mode (`cargo test --benches`). The
 //! full default backtest (all models, ten meters, a year of daily decisions, weekly refits) is
@@ -13,7 +14,7 @@ use vader::backtest::ab::{AbParams, Loss, Paired, ab_test};
 use vader::backtest::costing::{Pricing, price};
 use vader::backtest::results::Scores;
 use vader::backtest::{Scope, WalkForwardParams, Window, walk_forward};
-use vader::features::{Commodity, Dataset, Meter, Target};
+use vader::features::{Commodity, Dataset, Meter, Target, features};
 use vader::models::ModelSpec;
 
 fn dataset() -> Dataset {
@@ -60,6 +61,25 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
+fn features_as_of(c: &mut Criterion) {
+    let data = dataset();
+    let gas: Vec<&Meter> = data.meters.iter().filter(|m| m.commodity == Commodity::Gas).collect();
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("day");
+    let three_years = vader::features::as_of::days_between(day(2023, 1, 1), day(2025, 12, 31));
+    let february = vader::features::as_of::days_between(day(2025, 2, 1), day(2025, 2, 28));
+    let mut group = c.benchmark_group("features");
+    group.sample_size(10);
+    group.bench_function("gas_day_10_meters_3y", |b| {
+        b.iter(|| features(&data, black_box(&gas), Target::GasDay, &three_years, 7200).map(|t| t.keys.len()))
+    });
+    group.bench_function("rest_of_gas_day_10_meters_month", |b| {
+        b.iter(|| {
+            features(&data, black_box(&gas), Target::RestOfGasDay, &february, 7200).map(|t| t.keys.len())
+        })
+    });
+    group.finish();
+}
+
 fn pricing_and_ab(c: &mut Criterion) {
     let data = dataset();
     let gas: Vec<&Meter> = data.meters.iter().filter(|m| m.commodity == Commodity::Gas).collect();
@@ -82,5 +102,5 @@ fn pricing_and_ab(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, engine, pricing_and_ab);
+criterion_group!(benches, engine, features_as_of, pricing_and_ab);
 criterion_main!(benches);

@@ -242,3 +242,32 @@ fn the_real_dataset_backtests_in_euros() {
     assert!(s["comparisons"][0]["euros"]["verdict"].is_string(), "{s}");
     assert!(s["leaderboard"][0]["euros"].as_f64().is_some_and(|e| e > 0.0));
 }
+
+#[test]
+fn the_regression_gate_passes_on_its_own_figures_and_fails_on_a_worse_model() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let reference = dir.path().join("reference.json");
+    let reference_arg = reference.to_str().expect("path");
+    let short = ["--models", "persistence,mean-7d", "--test-from", "2025-11-01", "--test-to", "2025-11-30"];
+    let out = dir.path().join("out");
+    stdout_ok(&backtest(&out, &[&short[..], &["--save-reference", reference_arg]].concat()));
+    let check = |extra: &[&str]| backtest(&out, &[&short[..], &["--check", reference_arg], extra].concat());
+    let run = check(&[]);
+    assert!(run.status.success() && String::from_utf8_lossy(&run.stderr).contains("check passed"));
+
+    // A reference that mean-7d used to beat by half: this run's mean-7d is now the worse model.
+    let text = std::fs::read_to_string(&reference).expect("reference");
+    let mut value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let mae = value["models"]["mean-7d"]["mae_kwh"].as_f64().expect("mae");
+    value["models"]["mean-7d"]["mae_kwh"] = serde_json::json!(mae / 2.0);
+    std::fs::write(&reference, value.to_string()).expect("write");
+    let run = check(&[]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("WORSE: mean-7d mae_kwh") && stderr.contains("check failed"), "{stderr}");
+
+    // Another setup is refused, not compared.
+    let run = check(&["--refit-days", "14"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("run the same setup"));
+}

@@ -12,7 +12,7 @@ use vader::backtest::ab::{AbParams, AbTest, Loss, Paired, ab_test};
 use vader::backtest::cost::CostParams;
 use vader::backtest::costing::Pricing;
 use vader::backtest::decisions::{DecisionParams, DecisionRule};
-use vader::backtest::results::{Comparison, read_forecasts, write_forecasts};
+use vader::backtest::results::{Comparison, Reference, ReferenceSetup, read_forecasts, write_forecasts};
 use vader::backtest::run::{BacktestSpec, Sweep, run};
 use vader::backtest::{Forecast, Progress, WalkForwardParams, Window};
 use vader::features::{Dataset, PriceSeries, Target};
@@ -79,6 +79,14 @@ pub struct BacktestArgs {
     /// Output format of the leaderboard on standard output.
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
+    /// Regression gate: compare this run with the reference figures in FILE (same setup) and
+    /// exit with status 1 if any MAE, WAPE, euros or interval coverage got worse beyond the
+    /// file's tolerance.
+    #[arg(long, value_name = "FILE")]
+    check: Option<PathBuf>,
+    /// Write this run's figures as a reference file for --check.
+    #[arg(long, value_name = "FILE")]
+    save_reference: Option<PathBuf>,
 }
 
 /// How forecasts become decisions.
@@ -275,7 +283,67 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     if args.format == OutputFormat::Table {
         outln!("Report: {}", out_dir.join("report.html").display());
     }
-    Ok(ExitCode::SUCCESS)
+    let setup = ReferenceSetup {
+        data: info.data.clone(),
+        target: info.target.clone(),
+        test_from,
+        test_to,
+        refit_days: args.refit_days,
+        scope: info.scope.clone(),
+        decision: spec.decision.rule.as_str().to_string(),
+    };
+    if let Some(path) = &args.save_reference {
+        Reference::of(setup.clone(), &outcome.scores).write(path)?;
+        eprintln!("wrote reference figures to {}", path.display());
+    }
+    match &args.check {
+        Some(path) => check_against(path, &setup, &outcome.scores),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// The regression gate: every figure that moved beyond the reference's tolerance, and exit
+/// status 1 when one got worse.
+fn check_against(
+    path: &Path,
+    setup: &ReferenceSetup,
+    scores: &vader::backtest::results::Scores,
+) -> anyhow::Result<ExitCode> {
+    let reference = Reference::read(path)?;
+    let drifts = reference.compare(setup, scores)?;
+    let worse: Vec<_> = drifts.iter().filter(|d| d.worse).collect();
+    for d in &drifts {
+        let verb = if d.worse { "WORSE" } else { "better" };
+        if d.figure == "model" {
+            eprintln!("{verb}: {} is in {} but not in this run", d.model, path.display());
+        } else {
+            eprintln!(
+                "{verb}: {} {} {} -> {} (reference {})",
+                d.model,
+                d.figure,
+                d.reference,
+                d.now,
+                path.display()
+            );
+        }
+    }
+    if worse.is_empty() {
+        eprintln!(
+            "check passed: {} model(s) within {} % of {}{}",
+            reference.models.len(),
+            100.0 * reference.tolerance,
+            path.display(),
+            if drifts.is_empty() {
+                ""
+            } else {
+                " (update the reference with --save-reference to keep the gains)"
+            }
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("check failed: {} figure(s) worse than {}", worse.len(), path.display());
+        Ok(ExitCode::from(1))
+    }
 }
 
 /// Writes every output of a run into a fresh folder next to `out`, then swaps it into place, so

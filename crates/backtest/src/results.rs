@@ -288,3 +288,150 @@ pub fn read_forecasts(path: &Path) -> Result<(String, Vec<Forecast>)> {
     }
     Ok((target, rows))
 }
+
+/// What a reference was measured on: a check applies only to a run with the same setup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceSetup {
+    /// Data folder, as given on the command line.
+    pub data: String,
+    /// Forecast target.
+    pub target: String,
+    /// First target day of the test period.
+    pub test_from: chrono::NaiveDate,
+    /// Last target day of the test period.
+    pub test_to: chrono::NaiveDate,
+    /// Days between refits.
+    pub refit_days: u32,
+    /// `per-meter` or `global`.
+    pub scope: String,
+    /// `point` or `cost-optimal`.
+    pub decision: String,
+}
+
+/// One model's reference figures.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    /// Mean absolute error, kWh.
+    pub mae_kwh: f64,
+    /// Weighted absolute percentage error.
+    pub wape: f64,
+    /// Total euros over the test period.
+    pub euros: f64,
+    /// Coverage of the 80 % interval.
+    pub coverage_80: f64,
+}
+
+impl Figures {
+    fn of(score: &ModelScore) -> Self {
+        let m = &score.metrics;
+        Self { mae_kwh: m.mae, wape: m.wape, euros: score.euros, coverage_80: m.coverage_80 }
+    }
+}
+
+/// Reference figures of a backtest, committed so that CI fails when accuracy or euros worsen
+/// (`vader backtest --check FILE`). Improving a figure means updating the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    /// The setup the figures were measured on.
+    pub setup: ReferenceSetup,
+    /// Relative worsening of MAE, WAPE and euros tolerated (0.002 = 0.2 %).
+    pub tolerance: f64,
+    /// Widening of the 80 % interval's miss `|coverage − 0.8|` tolerated, absolute.
+    pub coverage_tolerance: f64,
+    /// Figures by model.
+    pub models: BTreeMap<String, Figures>,
+}
+
+/// One figure that moved beyond the tolerance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Drift {
+    /// The model.
+    pub model: String,
+    /// `mae_kwh`, `wape`, `euros`, `coverage_80` or `model` (missing from the run).
+    pub figure: &'static str,
+    /// The reference value.
+    pub reference: f64,
+    /// This run's value.
+    pub now: f64,
+    /// Whether it got worse (else better).
+    pub worse: bool,
+}
+
+impl Reference {
+    /// The reference figures of `scores`, measured on `setup`.
+    pub fn of(setup: ReferenceSetup, scores: &Scores) -> Self {
+        Self {
+            setup,
+            tolerance: 0.002,
+            coverage_tolerance: 0.01,
+            models: scores.leaderboard.iter().map(|s| (s.model.clone(), Figures::of(s))).collect(),
+        }
+    }
+
+    /// Reads a reference file (JSON).
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Invalid(format!("{}: cannot read the reference: {e}", path.display())))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::Invalid(format!("{}: not a reference file: {e}", path.display())))
+    }
+
+    /// Writes the reference (JSON, one figure per line so that diffs show each change).
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| Error::Invalid(e.to_string()))?;
+        std::fs::write(path, text + "\n").map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+    }
+
+    /// Every figure of `scores` beyond the tolerance of its reference, worse or better; an
+    /// error when `setup` is not the reference's.
+    pub fn compare(&self, setup: &ReferenceSetup, scores: &Scores) -> Result<Vec<Drift>> {
+        if setup != &self.setup {
+            return Err(Error::Invalid(format!(
+                "the reference was measured on {:?}, this run is {:?}: run the same setup",
+                self.setup, setup
+            )));
+        }
+        let mut drifts = Vec::new();
+        for (model, reference) in &self.models {
+            let Some(score) = scores.leaderboard.iter().find(|s| &s.model == model) else {
+                drifts.push(Drift {
+                    model: model.clone(),
+                    figure: "model",
+                    reference: 1.0,
+                    now: 0.0,
+                    worse: true,
+                });
+                continue;
+            };
+            let now = Figures::of(score);
+            let relative = [
+                ("mae_kwh", reference.mae_kwh, now.mae_kwh),
+                ("wape", reference.wape, now.wape),
+                ("euros", reference.euros, now.euros),
+            ];
+            for (figure, r, n) in relative {
+                let band = self.tolerance * r.abs() + 1e-9;
+                if (n - r).abs() > band || n.is_nan() != r.is_nan() {
+                    drifts.push(Drift {
+                        model: model.clone(),
+                        figure,
+                        reference: r,
+                        now: n,
+                        worse: n > r || n.is_nan(),
+                    });
+                }
+            }
+            let (r_miss, n_miss) = ((reference.coverage_80 - 0.8).abs(), (now.coverage_80 - 0.8).abs());
+            if (n_miss - r_miss).abs() > self.coverage_tolerance || n_miss.is_nan() != r_miss.is_nan() {
+                drifts.push(Drift {
+                    model: model.clone(),
+                    figure: "coverage_80",
+                    reference: reference.coverage_80,
+                    now: now.coverage_80,
+                    worse: n_miss > r_miss || n_miss.is_nan(),
+                });
+            }
+        }
+        Ok(drifts)
+    }
+}
