@@ -2,8 +2,9 @@
 //! statistics.
 //!
 //! `cargo bench --bench backtest`; CI runs it once in test mode (`cargo test --benches`). The
-//! full default backtest (all models, ten meters, a year of daily decisions, weekly refits) is
-//! `backtest/default_year`; the others isolate its parts.
+//! full default backtest (all models, ten meters, a year of daily decisions, weekly refits, 56
+//! days of calibration, both decision rules, euros and A/B tests) is `backtest/default_year`;
+//! the others isolate its parts.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -12,7 +13,9 @@ use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
 use vader::backtest::ab::{AbParams, Loss, Paired, ab_test};
 use vader::backtest::costing::{Pricing, price};
+use vader::backtest::decisions::DecisionParams;
 use vader::backtest::results::Scores;
+use vader::backtest::run::{BacktestSpec, run};
 use vader::backtest::{Scope, WalkForwardParams, Window, walk_forward};
 use vader::features::{Commodity, Dataset, Meter, Target, features};
 use vader::models::ModelSpec;
@@ -46,8 +49,20 @@ fn engine(c: &mut Criterion) {
     group.sample_size(10);
     let all = models(&["persistence", "seasonal-naive", "mean-7d", "ols", "ridge", "gbm"]);
     let year = params(Target::GasDay, (2025, 1, 1), (2025, 12, 31));
+    // What `vader backtest` does without arguments, less reading the files and the report:
+    // the walk-forward from 56 days of calibration on, both decision rules, euros, A/B tests.
+    let spec = BacktestSpec {
+        walk: year.clone(),
+        decision: DecisionParams::default(),
+        calibration_days: 56,
+        champion: "persistence".into(),
+        ab: AbParams::default(),
+        sweep: None,
+    };
     group.bench_function("default_year", |b| {
-        b.iter(|| walk_forward(&data, black_box(&gas), &all, &year).map(|f| f.len()))
+        b.iter(|| {
+            run(&data, black_box(&gas), &all, &spec, &Pricing::default(), &()).map(|r| r.forecasts.len())
+        })
     });
     let fast = models(&["persistence", "mean-7d", "ols", "ridge"]);
     group.bench_function("year_without_gbm", |b| {
