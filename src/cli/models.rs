@@ -147,7 +147,12 @@ pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
         let days = rows.iter().map(|&i| table.keys[i].day);
         let (lo, hi) = (days.clone().min().unwrap_or_default(), days.max().unwrap_or_default());
         span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
-        file.models.insert(key.clone(), fitted.to_saved());
+        file.models.insert(
+            key.clone(),
+            fitted
+                .to_saved()
+                .with_context(|| format!("{} cannot be saved to a model file", args.model.name()))?,
+        );
         let who = if key == "*" { "all meters" } else { key.as_str() };
         eprintln!("{who}: {} trained on {} rows ({lo} to {hi})", args.model.name(), rows.len());
     }

@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use vader_features::{Dataset, Meter};
-use vader_models::ModelSpec;
+use vader_models::FitBoxed;
 
 use crate::ab::{AbParams, AbTest, Loss, Paired, ab_test};
 use crate::cost::CostParams;
@@ -150,11 +150,12 @@ pub struct BacktestRun {
     pub sweep: Vec<SweepPoint>,
 }
 
-/// Runs a backtest of `models` on `meters`.
-pub fn run(
+/// Runs a backtest of `models` (built-in [`vader_models::ModelSpec`]s or your own
+/// [`FitBoxed`] models) on `meters`.
+pub fn run<M: FitBoxed>(
     data: &Dataset,
     meters: &[&Meter],
-    models: &[ModelSpec],
+    models: &[M],
     spec: &BacktestSpec,
     pricing: &Pricing,
     progress: &dyn Progress,
@@ -181,7 +182,7 @@ pub fn run(
     };
     let point = decided(DecisionRule::Point, pricing)?;
     let optimal = decided(DecisionRule::CostOptimal, pricing)?;
-    let names: Vec<String> = models.iter().map(ModelSpec::name).collect();
+    let names: Vec<String> = models.iter().map(FitBoxed::name).collect();
     let mut decision_gains = Vec::new();
     for model in &names {
         let paired = Paired::of(

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use vader_features::as_of::days_between;
 use vader_features::{Dataset, Meter, Target, features, pool};
-use vader_models::{FitBoxed, ModelSpec};
+use vader_models::FitBoxed;
 
 use crate::error::{Error, Result};
 
@@ -115,11 +115,12 @@ pub trait Progress: Sync {
 
 impl Progress for () {}
 
-/// Runs the walk-forward for every meter in `meters` and every model in `models`.
-pub fn walk_forward(
+/// Runs the walk-forward for every meter in `meters` and every model in `models`: built-in
+/// [`ModelSpec`](vader_models::ModelSpec)s, or any model of yours that implements [`FitBoxed`] (boxed to mix them).
+pub fn walk_forward<M: FitBoxed>(
     data: &Dataset,
     meters: &[&Meter],
-    models: &[ModelSpec],
+    models: &[M],
     params: &WalkForwardParams,
 ) -> Result<Vec<Forecast>> {
     walk_forward_with(data, meters, models, params, &())
@@ -127,10 +128,10 @@ pub fn walk_forward(
 
 /// [`walk_forward`], reporting progress to `progress`: one step per meter's feature table,
 /// then one per (meter or pool, model) replay.
-pub fn walk_forward_with(
+pub fn walk_forward_with<M: FitBoxed>(
     data: &Dataset,
     meters: &[&Meter],
-    models: &[ModelSpec],
+    models: &[M],
     params: &WalkForwardParams,
     progress: &dyn Progress,
 ) -> Result<Vec<Forecast>> {
@@ -172,7 +173,7 @@ pub fn walk_forward_with(
     let test_days = days_between(params.test_from, params.test_to);
     // Every (unit, model) pair runs in parallel; each computes exactly what it would alone, and
     // the stable sort below fixes one order, so results do not depend on the thread count.
-    let jobs: Vec<(&vader_features::FeatureTable, &ModelSpec)> =
+    let jobs: Vec<(&vader_features::FeatureTable, &M)> =
         units.iter().flat_map(|t| models.iter().map(move |m| (t, m))).collect();
     progress.stage("models", jobs.len() as u64);
     let per_unit: Vec<Vec<Forecast>> = jobs
@@ -190,10 +191,10 @@ pub fn walk_forward_with(
 }
 
 /// Replays one model on one unit (a meter's table, or the pooled table) over the test days.
-fn replay(
+fn replay<M: FitBoxed>(
     table: &vader_features::FeatureTable,
     test_days: &[NaiveDate],
-    spec: &ModelSpec,
+    spec: &M,
     params: &WalkForwardParams,
 ) -> Result<Vec<Forecast>> {
     let mut out = Vec::new();

@@ -119,8 +119,8 @@ impl Predict for FittedBaseline {
             .collect())
     }
 
-    fn to_saved(&self) -> FittedModel {
-        FittedModel::Baseline(self.clone())
+    fn to_saved(&self) -> Option<FittedModel> {
+        Some(FittedModel::Baseline(self.clone()))
     }
 }
 

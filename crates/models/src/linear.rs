@@ -237,8 +237,8 @@ impl Predict for FittedLinear {
             .collect())
     }
 
-    fn to_saved(&self) -> FittedModel {
-        FittedModel::Linear(self.clone())
+    fn to_saved(&self) -> Option<FittedModel> {
+        Some(FittedModel::Linear(self.clone()))
     }
 }
 

@@ -32,8 +32,11 @@ pub trait Predict: Send + Sync {
     /// does not matter; a missing column is an error.
     fn predict(&self, x: &FeatureMatrix) -> Result<Vec<f64>>;
 
-    /// The model in its serializable form, for saving.
-    fn to_saved(&self) -> FittedModel;
+    /// The model in its serializable form, for saving; `None` for a model that cannot be saved
+    /// in a vader model file (a model of your own, say).
+    fn to_saved(&self) -> Option<FittedModel> {
+        None
+    }
 }
 
 /// The boxed form of [`Fit`], for lists of different models.
@@ -43,6 +46,26 @@ pub trait FitBoxed: Send + Sync {
 
     /// Fits and boxes the fitted model.
     fn fit_boxed(&self, x: &FeatureMatrix, y: &[f64]) -> Result<Box<dyn Predict>>;
+}
+
+impl<T: FitBoxed + ?Sized> FitBoxed for Box<T> {
+    fn name(&self) -> String {
+        (**self).name()
+    }
+
+    fn fit_boxed(&self, x: &FeatureMatrix, y: &[f64]) -> Result<Box<dyn Predict>> {
+        (**self).fit_boxed(x, y)
+    }
+}
+
+impl<T: FitBoxed + ?Sized> FitBoxed for &T {
+    fn name(&self) -> String {
+        (**self).name()
+    }
+
+    fn fit_boxed(&self, x: &FeatureMatrix, y: &[f64]) -> Result<Box<dyn Predict>> {
+        (**self).fit_boxed(x, y)
+    }
 }
 
 /// Checks that targets and rows agree, a check every model's `fit` starts with.

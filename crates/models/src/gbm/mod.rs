@@ -353,8 +353,8 @@ impl Predict for FittedGbm {
             .collect())
     }
 
-    fn to_saved(&self) -> FittedModel {
-        FittedModel::Gbm(self.clone())
+    fn to_saved(&self) -> Option<FittedModel> {
+        Some(FittedModel::Gbm(self.clone()))
     }
 }
 
