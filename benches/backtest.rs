@@ -13,10 +13,9 @@ use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
 use vader::backtest::ab::{AbParams, Loss, Paired, ab_test};
 use vader::backtest::costing::{Pricing, price};
-use vader::backtest::decisions::DecisionParams;
 use vader::backtest::results::Scores;
 use vader::backtest::run::{BacktestSpec, run};
-use vader::backtest::{Scope, WalkForwardParams, Window, walk_forward};
+use vader::backtest::{WalkForwardParams, walk_forward};
 use vader::features::{Commodity, Dataset, Meter, Target, features};
 use vader::models::ModelSpec;
 
@@ -27,15 +26,7 @@ fn dataset() -> Dataset {
 
 fn params(target: Target, from: (i32, u32, u32), to: (i32, u32, u32)) -> WalkForwardParams {
     let day = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).expect("day");
-    WalkForwardParams {
-        target,
-        test_from: day(from),
-        test_to: day(to),
-        refit_days: 7,
-        window: Window::Expanding,
-        delay_s: 7200,
-        scope: Scope::PerMeter,
-    }
+    WalkForwardParams::new(target, day(from), day(to))
 }
 
 fn models(names: &[&str]) -> Vec<ModelSpec> {
@@ -51,14 +42,7 @@ fn engine(c: &mut Criterion) {
     let year = params(Target::GasDay, (2025, 1, 1), (2025, 12, 31));
     // What `vader backtest` does without arguments, less reading the files and the report:
     // the walk-forward from 56 days of calibration on, both decision rules, euros, A/B tests.
-    let spec = BacktestSpec {
-        walk: year.clone(),
-        decision: DecisionParams::default(),
-        calibration_days: 56,
-        champion: "persistence".into(),
-        ab: AbParams::default(),
-        sweep: None,
-    };
+    let spec = BacktestSpec::new(year.clone(), "persistence");
     group.bench_function("default_year", |b| {
         b.iter(|| {
             run(&data, black_box(&gas), &all, &spec, &Pricing::default(), &()).map(|r| r.forecasts.len())

@@ -7,12 +7,10 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use vader::backtest::ab::AbParams;
+use vader::backtest::WalkForwardParams;
 use vader::backtest::cost::CostParams;
 use vader::backtest::costing::Pricing;
-use vader::backtest::decisions::DecisionParams;
 use vader::backtest::run::{BacktestSpec, run};
-use vader::backtest::{Scope, WalkForwardParams, Window};
 use vader::features::{Commodity, Dataset, Target};
 use vader::models::ModelSpec;
 
@@ -23,22 +21,9 @@ fn main() -> anyhow::Result<()> {
     let gas: Vec<_> = data.meters.iter().filter(|m| m.commodity == Commodity::Gas).collect();
     let models: Vec<ModelSpec> =
         ["persistence", "mean-7d", "ridge"].iter().filter_map(|m| ModelSpec::parse(m)).collect();
-    let spec = BacktestSpec {
-        walk: WalkForwardParams {
-            target: Target::GasDay,
-            test_from: NaiveDate::from_ymd_opt(2025, 10, 1).unwrap_or_default(),
-            test_to: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default(),
-            refit_days: 7,
-            window: Window::Expanding,
-            delay_s: 2 * 3600,
-            scope: Scope::PerMeter,
-        },
-        decision: DecisionParams::default(),
-        calibration_days: 56,
-        champion: "persistence".into(),
-        ab: AbParams::default(),
-        sweep: None,
-    };
+    let quarter = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap_or_default();
+    let walk = WalkForwardParams::new(Target::GasDay, quarter(10, 1), quarter(12, 31));
+    let spec = BacktestSpec::new(walk, "persistence");
     let outcome = run(&data, &gas, &models, &spec, &pricing, &())?;
 
     let gas_prices = pricing.params.gas;

@@ -6,11 +6,9 @@
 //! `persistence` and `ridge` on the gas days of the last quarter of 2025.
 
 use chrono::NaiveDate;
-use vader::backtest::ab::AbParams;
+use vader::backtest::WalkForwardParams;
 use vader::backtest::costing::Pricing;
-use vader::backtest::decisions::DecisionParams;
 use vader::backtest::run::{BacktestSpec, run};
-use vader::backtest::{Scope, WalkForwardParams, Window};
 use vader::features::{Commodity, Dataset, Target};
 use vader::models::columns::{LAST_DAY, SAME_WEEKDAY_LAST_WEEK};
 use vader::models::{FeatureMatrix, FitBoxed, ModelSpec, Predict};
@@ -79,22 +77,9 @@ fn main() -> anyhow::Result<()> {
     // Built-in and custom models side by side: boxed, they share one list.
     let models: Vec<Box<dyn FitBoxed>> =
         vec![Box::new(ModelSpec::Persistence), Box::new(ModelSpec::Ridge { lambda: None }), Box::new(Blend)];
-    let spec = BacktestSpec {
-        walk: WalkForwardParams {
-            target: Target::GasDay,
-            test_from: NaiveDate::from_ymd_opt(2025, 10, 1).unwrap_or_default(),
-            test_to: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default(),
-            refit_days: 7,
-            window: Window::Expanding,
-            delay_s: 2 * 3600,
-            scope: Scope::PerMeter,
-        },
-        decision: DecisionParams::default(),
-        calibration_days: 56,
-        champion: "persistence".into(),
-        ab: AbParams::default(),
-        sweep: None,
-    };
+    let quarter = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap_or_default();
+    let walk = WalkForwardParams::new(Target::GasDay, quarter(10, 1), quarter(12, 31));
+    let spec = BacktestSpec::new(walk, "persistence");
     let outcome = run(&data, &gas, &models, &spec, &Pricing::default(), &())?;
     for s in &outcome.scores.leaderboard {
         println!(

@@ -124,6 +124,21 @@ pub struct BacktestSpec {
     pub sweep: Option<Sweep>,
 }
 
+impl BacktestSpec {
+    /// The defaults of `vader backtest` around `walk`: point decisions with 56 residuals of
+    /// calibration after a 56-day burn-in, A/B tests at 5 % against `champion`, no sweep.
+    pub fn new(walk: WalkForwardParams, champion: &str) -> Self {
+        Self {
+            walk,
+            decision: DecisionParams::default(),
+            calibration_days: 56,
+            champion: champion.to_string(),
+            ab: AbParams::default(),
+            sweep: None,
+        }
+    }
+}
+
 /// One model's euros at one value of a swept price.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepPoint {

@@ -34,6 +34,23 @@ pub struct WalkForwardParams {
     pub scope: Scope,
 }
 
+impl WalkForwardParams {
+    /// The defaults of `vader backtest` for `target` over target days `test_from..=test_to`:
+    /// weekly refits on an expanding window, readings known 2 hours after their interval ends,
+    /// one model per meter.
+    pub fn new(target: Target, test_from: NaiveDate, test_to: NaiveDate) -> Self {
+        Self {
+            target,
+            test_from,
+            test_to,
+            refit_days: 7,
+            window: Window::Expanding,
+            delay_s: 2 * 3600,
+            scope: Scope::PerMeter,
+        }
+    }
+}
+
 /// Which past rows a refit trains on (always only rows whose actual was known by then).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Window {
