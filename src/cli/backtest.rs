@@ -390,18 +390,11 @@ fn print_leaderboard(report: &Report, format: OutputFormat) -> anyhow::Result<()
             );
             for s in &scores.leaderboard {
                 let m = &s.metrics;
-                let c = scores.comparisons.iter().find(|c| c.euros.challenger == s.model);
-                let none = if s.model == scores.champion { "champion" } else { "too few days" };
-                let (verdict, saving, lo, hi, p) =
-                    c.map_or((none, f64::NAN, f64::NAN, f64::NAN, f64::NAN), |c| {
+                let verdict = scores.verdict_of(&s.model);
+                let (saving, lo, hi, p) =
+                    scores.comparison(&s.model).map_or((f64::NAN, f64::NAN, f64::NAN, f64::NAN), |c| {
                         let e = &c.euros;
-                        (
-                            e.verdict.as_str(),
-                            e.mean_saving,
-                            e.ci_low,
-                            e.ci_high,
-                            e.dm.map_or(f64::NAN, |d| d.p_value),
-                        )
+                        (e.mean_saving, e.ci_low, e.ci_high, e.dm.map_or(f64::NAN, |d| d.p_value))
                     });
                 outln!(
                     "{},{},{},{},{},{},{},{},{},{},{},{},{verdict},{saving},{lo},{hi},{p}",
@@ -448,11 +441,7 @@ fn print_leaderboard(report: &Report, format: OutputFormat) -> anyhow::Result<()
             ]);
             for s in &scores.leaderboard {
                 let m = &s.metrics;
-                let verdict = match scores.comparisons.iter().find(|c| c.euros.challenger == s.model) {
-                    Some(c) => c.euros.verdict.as_str(),
-                    None if s.model == scores.champion => "champion",
-                    None => "too few days",
-                };
+                let verdict = scores.verdict_of(&s.model);
                 table.add_row([
                     s.model.clone(),
                     m.n.to_string(),

@@ -175,13 +175,10 @@ impl Report<'_> {
         writeln!(md, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")?;
         for s in &scores.leaderboard {
             let m = &s.metrics;
-            let verdict = scores
-                .comparisons
-                .iter()
-                .find(|c| c.euros.challenger == s.model)
-                .map_or(if s.model == scores.champion { "**champion**" } else { "too few days" }, |c| {
-                    c.euros.verdict.as_str()
-                });
+            let verdict = match scores.verdict_of(&s.model) {
+                "champion" => "**champion**",
+                v => v,
+            };
             writeln!(
                 md,
                 "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:+.2} | {:.1} | {} | {} | {verdict} |",

@@ -120,12 +120,20 @@ impl ElectricityPrices {
         day_ahead: Option<f64>,
         vwap: Option<f64>,
     ) -> f64 {
+        let (short, long) = self.unit_costs(day_ahead, vwap);
+        let e = (scheduled_kwh - actual_kwh) / KWH_PER_MWH;
+        e.max(0.0) * long + (-e).max(0.0) * short
+    }
+
+    /// Unit costs `(short, long)` in EUR/MWh against `day_ahead` (default: the constant price):
+    /// `PRE⁻ − P_DA` and `P_DA − PRE⁺`, the two prices swapped when VWAP (default `P_DA`) is
+    /// negative.
+    pub fn unit_costs(&self, day_ahead: Option<f64>, vwap: Option<f64>) -> (f64, f64) {
         let p = day_ahead.unwrap_or(self.price_eur_per_mwh);
         let v = vwap.unwrap_or(p);
         let (low, high) = (v * (1.0 - self.k), v * (1.0 + self.k));
         let (pre_long, pre_short) = if v >= 0.0 { (low, high) } else { (high, low) };
-        let e = (scheduled_kwh - actual_kwh) / KWH_PER_MWH;
-        e.max(0.0) * (p - pre_long) + (-e).max(0.0) * (pre_short - p)
+        (pre_short - p, p - pre_long)
     }
 }
 

@@ -39,15 +39,20 @@ pub struct Pricing {
 }
 
 impl Pricing {
-    /// The gas price series' prices for target day `day`, interval starting at `start` (none
-    /// without a series).
-    pub(crate) fn gas_price(&self, day: NaiveDate, start: i64) -> Result<Option<Price>> {
-        Self::series_price(self.gas.as_ref(), "gas", day, start)
+    /// The gas prices of target day `day` (interval starting at `start`): the cost file's, with
+    /// the series' small adjustment where it has one, and the series' price (none without a
+    /// series: the constant price applies).
+    pub(crate) fn gas_at(&self, day: NaiveDate, start: i64) -> Result<(GasPrices, Option<f64>)> {
+        let p = Self::series_price(self.gas.as_ref(), "gas", day, start)?;
+        let small_adjustment = p.and_then(|p| p.small_adjustment).unwrap_or(self.params.gas.small_adjustment);
+        Ok((GasPrices { small_adjustment, ..self.params.gas }, p.map(|p| p.price)))
     }
 
-    /// The electricity price series' prices for the period of `day` starting at `start`.
-    pub(crate) fn electricity_price(&self, day: NaiveDate, start: i64) -> Result<Option<Price>> {
-        Self::series_price(self.electricity.as_ref(), "electricity", day, start)
+    /// The electricity day-ahead price and VWAP of the period of `day` starting at `start` (none
+    /// without a series: the cost file's price, VWAP = day-ahead).
+    pub(crate) fn electricity_at(&self, day: NaiveDate, start: i64) -> Result<(Option<f64>, Option<f64>)> {
+        let p = Self::series_price(self.electricity.as_ref(), "electricity", day, start)?;
+        Ok((p.map(|p| p.price), p.and_then(|p| p.vwap)))
     }
 
     fn series_price(
@@ -85,23 +90,12 @@ pub fn price(forecasts: &mut [Forecast], target: Target, meters: &[&Meter], pric
         f.extra_capacity_kwh = 0.0;
         f.cost_eur = match meter.commodity {
             Commodity::Gas => {
-                let p = pricing.gas_price(f.day, f.start)?;
-                let gas = GasPrices {
-                    small_adjustment: p
-                        .and_then(|p| p.small_adjustment)
-                        .unwrap_or(pricing.params.gas.small_adjustment),
-                    ..pricing.params.gas
-                };
-                gas.imbalance_eur(f.decision_kwh, f.actual_kwh, p.map(|p| p.price))
+                let (gas, price) = pricing.gas_at(f.day, f.start)?;
+                gas.imbalance_eur(f.decision_kwh, f.actual_kwh, price)
             }
             Commodity::Electricity => {
-                let p = pricing.electricity_price(f.day, f.start)?;
-                pricing.params.electricity.imbalance_eur(
-                    f.decision_kwh,
-                    f.actual_kwh,
-                    p.map(|p| p.price),
-                    p.and_then(|p| p.vwap),
-                )
+                let (day_ahead, vwap) = pricing.electricity_at(f.day, f.start)?;
+                pricing.params.electricity.imbalance_eur(f.decision_kwh, f.actual_kwh, day_ahead, vwap)
             }
         };
     }

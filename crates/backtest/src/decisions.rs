@@ -83,20 +83,14 @@ impl Pricing {
         }
         let (short, long) = match meter.commodity {
             Commodity::Gas => {
-                let p = self.gas_price(day, start)?;
-                let adjustment =
-                    p.and_then(|p| p.small_adjustment).unwrap_or(self.params.gas.small_adjustment);
-                let price = p.map_or(self.params.gas.price_eur_per_mwh, |p| p.price);
-                (adjustment * price.abs(), adjustment * price.abs())
+                let (gas, price) = self.gas_at(day, start)?;
+                let (short, long) = gas.unit_costs(price);
+                (short.abs(), long.abs())
             }
             Commodity::Electricity => {
-                let p = self.electricity_price(day, start)?;
-                let day_ahead = p.map_or(self.params.electricity.price_eur_per_mwh, |p| p.price);
-                let vwap = p.and_then(|p| p.vwap).unwrap_or(day_ahead);
-                let k = self.params.electricity.k;
-                let (low, high) = (vwap * (1.0 - k), vwap * (1.0 + k));
-                let (pre_long, pre_short) = if vwap >= 0.0 { (low, high) } else { (high, low) };
-                ((pre_short - day_ahead).max(0.0), (day_ahead - pre_long).max(0.0))
+                let (day_ahead, vwap) = self.electricity_at(day, start)?;
+                let (short, long) = self.params.electricity.unit_costs(day_ahead, vwap);
+                (short.max(0.0), long.max(0.0))
             }
         };
         Ok(crate::cost::critical_fractile(short, long))

@@ -67,6 +67,21 @@ pub struct Scores {
 }
 
 impl Scores {
+    /// The comparison of `model` against the champion, if it was compared.
+    pub fn comparison(&self, model: &str) -> Option<&Comparison> {
+        self.comparisons.iter().find(|c| c.euros.challenger == model)
+    }
+
+    /// `model`'s standing in euros: `champion`, its verdict against the champion, or
+    /// `too few days` when it could not be compared.
+    pub fn verdict_of(&self, model: &str) -> &'static str {
+        match self.comparison(model) {
+            Some(c) => c.euros.verdict.as_str(),
+            None if model == self.champion => "champion",
+            None => "too few days",
+        }
+    }
+
     /// Scores `forecasts` (priced) and compares every model with `champion`.
     pub fn of(forecasts: &[Forecast], champion: &str, ab: &AbParams) -> Result<Self> {
         let mut by_model: BTreeMap<&str, Vec<&Forecast>> = BTreeMap::new();
