@@ -15,7 +15,7 @@ use vader::backtest::ab::{AbParams, Loss, Paired, ab_test};
 use vader::backtest::costing::{Pricing, price};
 use vader::backtest::results::Scores;
 use vader::backtest::run::{BacktestSpec, run};
-use vader::backtest::{WalkForwardParams, walk_forward};
+use vader::backtest::{Valid, WalkForwardParams, walk_forward};
 use vader::features::{Commodity, Dataset, Meter, Target, features};
 use vader::models::ModelSpec;
 
@@ -24,13 +24,13 @@ fn dataset() -> Dataset {
         .expect("default dataset")
 }
 
-fn params(target: Target, from: (i32, u32, u32), to: (i32, u32, u32)) -> WalkForwardParams {
+fn params(target: Target, from: (i32, u32, u32), to: (i32, u32, u32)) -> Valid<WalkForwardParams> {
     let day = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).expect("day");
-    WalkForwardParams::new(target, day(from), day(to))
+    WalkForwardParams::new(target, day(from), day(to)).check().expect("params")
 }
 
 fn models(names: &[&str]) -> Vec<ModelSpec> {
-    names.iter().filter_map(|n| ModelSpec::parse(n)).collect()
+    names.iter().filter_map(|n| ModelSpec::named(n).ok()).collect()
 }
 
 fn engine(c: &mut Criterion) {
@@ -42,7 +42,7 @@ fn engine(c: &mut Criterion) {
     let year = params(Target::GasDay, (2025, 1, 1), (2025, 12, 31));
     // What `vader backtest` does without arguments, less reading the files and the report:
     // the walk-forward from 56 days of calibration on, both decision rules, euros, A/B tests.
-    let spec = BacktestSpec::new(year.clone(), "persistence");
+    let spec = BacktestSpec::new(year.clone().into_inner(), "persistence").check().expect("spec");
     group.bench_function("default_year", |b| {
         b.iter(|| {
             run(&data, black_box(&gas), &all, &spec, &Pricing::default(), &()).map(|r| r.forecasts.len())
@@ -64,8 +64,8 @@ fn features_as_of(c: &mut Criterion) {
     let data = dataset();
     let gas: Vec<&Meter> = data.meters.iter().filter(|m| m.commodity == Commodity::Gas).collect();
     let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("day");
-    let three_years = vader::features::as_of::days_between(day(2023, 1, 1), day(2025, 12, 31));
-    let february = vader::features::as_of::days_between(day(2025, 2, 1), day(2025, 2, 28));
+    let three_years = vader::features::days_between(day(2023, 1, 1), day(2025, 12, 31));
+    let february = vader::features::days_between(day(2025, 2, 1), day(2025, 2, 28));
     let mut group = c.benchmark_group("features");
     group.sample_size(10);
     group.bench_function("gas_day_10_meters_3y", |b| {
@@ -92,7 +92,7 @@ fn pricing_and_ab(c: &mut Criterion) {
     let persistence: Vec<_> = forecasts.iter().filter(|f| f.model == "persistence").collect();
     let mean: Vec<_> = forecasts.iter().filter(|f| f.model == "mean-7d").collect();
     let paired = Paired::of(persistence.iter().copied(), mean.iter().copied(), Loss::Euros);
-    let ab = AbParams::default();
+    let ab = AbParams::default().check().expect("A/B parameters");
     c.bench_function("ab_test_365_days_2000_resamples", |b| {
         b.iter(|| ab_test("persistence", "mean-7d", black_box(&paired), Loss::Euros, &ab))
     });

@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use vader::features::as_of::days_between;
+use vader::features::days_between;
 use vader::features::{Dataset, Target, daily_features};
 use vader::models::{FeatureMatrix, FitBoxed, ModelSpec};
 
@@ -24,15 +24,11 @@ fn rows() -> (FeatureMatrix, Vec<f64>) {
 
 fn models(c: &mut Criterion) {
     let (x, y) = rows();
-    let specs = [
-        ModelSpec::Persistence,
-        ModelSpec::SeasonalNaive,
-        ModelSpec::MeanOfLastDays { days: 7 },
-        ModelSpec::Ols,
-        ModelSpec::Ridge { lambda: None },
-        ModelSpec::Gbm,
-        ModelSpec::GbmQuantile { tau: 0.9 },
-    ];
+    let specs: Vec<ModelSpec> =
+        ["persistence", "seasonal-naive", "mean-7d", "ols", "ridge", "gbm", "gbm-q0.9"]
+            .iter()
+            .map(|n| ModelSpec::named(n).expect("model"))
+            .collect();
     let one = x.rows(&[0]);
     let thousand = x.rows(&(0..1000).map(|i| i % x.nrows()).collect::<Vec<_>>());
     let mut fit = c.benchmark_group("fit_one_meter_3y");

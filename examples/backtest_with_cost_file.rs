@@ -16,14 +16,14 @@ use vader::models::ModelSpec;
 
 fn main() -> anyhow::Result<()> {
     let cost = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "examples/data/dear-gas.toml".into()));
-    let pricing = Pricing { params: CostParams::read(&cost)?, ..Pricing::default() };
+    let pricing = Pricing { params: CostParams::read(&cost)?.into_inner(), ..Pricing::default() };
     let data = Dataset::open(std::path::Path::new("datasets/refinery"))?;
     let gas: Vec<_> = data.meters.iter().filter(|m| m.commodity == Commodity::Gas).collect();
     let models: Vec<ModelSpec> =
-        ["persistence", "mean-7d", "ridge"].iter().filter_map(|m| ModelSpec::parse(m)).collect();
+        ["persistence", "mean-7d", "ridge"].iter().map(|m| ModelSpec::named(m)).collect::<Result<_, _>>()?;
     let quarter = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap_or_default();
     let walk = WalkForwardParams::new(Target::GasDay, quarter(10, 1), quarter(12, 31));
-    let spec = BacktestSpec::new(walk, "persistence");
+    let spec = BacktestSpec::new(walk, "persistence").check()?;
     let outcome = run(&data, &gas, &models, &spec, &pricing, &())?;
 
     let gas_prices = pricing.params.gas;

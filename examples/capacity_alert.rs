@@ -5,9 +5,8 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use vader::backtest::{AlertParams, capacity_alert};
+use vader::api::{CapacityRequest, capacity};
 use vader::features::Dataset;
-use vader::models::ProjectionRule;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -15,9 +14,9 @@ fn main() -> anyhow::Result<()> {
     let at: DateTime<Utc> = args.next().unwrap_or_else(|| "2025-02-11T13:00:00Z".into()).parse()?;
 
     let data = Dataset::open(&dir)?;
-    // The production rule, with its parameters spelled out.
-    let params = AlertParams { rule: ProjectionRule::MeanOfLastHours { hours: 5 }, ..AlertParams::default() };
-    for row in capacity_alert(&data, at, &params) {
+    // The production rule of day one: the mean of the last 5 hours × the hours of the gas day.
+    let alert = capacity(&data, &CapacityRequest::day_one_rule(Some(at)))?;
+    for row in &alert.rows {
         match (row.over_capacity, row.extra_capacity_kwh) {
             (Some(true), Some(extra)) => {
                 println!(

@@ -75,11 +75,14 @@ fn main() -> anyhow::Result<()> {
     let data = Dataset::open(std::path::Path::new("datasets/refinery"))?;
     let gas: Vec<_> = data.meters.iter().filter(|m| m.commodity == Commodity::Gas).collect();
     // Built-in and custom models side by side: boxed, they share one list.
-    let models: Vec<Box<dyn FitBoxed>> =
-        vec![Box::new(ModelSpec::Persistence), Box::new(ModelSpec::Ridge { lambda: None }), Box::new(Blend)];
+    let models: Vec<Box<dyn FitBoxed>> = vec![
+        Box::new(ModelSpec::named("persistence")?),
+        Box::new(ModelSpec::named("ridge")?),
+        Box::new(Blend),
+    ];
     let quarter = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap_or_default();
     let walk = WalkForwardParams::new(Target::GasDay, quarter(10, 1), quarter(12, 31));
-    let spec = BacktestSpec::new(walk, "persistence");
+    let spec = BacktestSpec::new(walk, "persistence").check()?;
     let outcome = run(&data, &gas, &models, &spec, &Pricing::default(), &())?;
     for s in &outcome.scores.leaderboard {
         println!(

@@ -1,9 +1,8 @@
 //! Command-line arguments and the commands they run.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 /// Writes a line to standard output, returning the error (a closed pipe, say) instead of
 /// panicking as `println!` does.
@@ -14,12 +13,12 @@ macro_rules! outln {
     }};
 }
 
+mod args;
 mod backtest;
 mod capacity;
 mod dataset;
 mod models;
-mod report;
-mod table_png;
+mod progress;
 mod time_arg;
 mod validate;
 
@@ -53,36 +52,16 @@ enum Command {
     Dataset(dataset::Command),
 }
 
-/// How tables are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum OutputFormat {
-    /// Aligned text for the terminal.
-    #[default]
-    Table,
-    /// Comma-separated values with a header, full precision.
-    Csv,
-    /// JSON, full precision.
-    Json,
-}
-
-/// The data folder argument shared by commands.
-#[derive(Debug, clap::Args)]
-pub struct DataArg {
-    /// Data folder with readings.{parquet,csv}, meters.csv and optionally weather.{parquet,csv}.
-    #[arg(long, default_value = "datasets/refinery")]
-    data: PathBuf,
-}
-
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Capacity(args) => capacity::run(args),
-        Command::Train(args) => models::train(args),
-        Command::Nominate(args) => models::nominate(args),
-        Command::Backtest(args) => backtest::backtest(args),
-        Command::Compare(args) => backtest::compare(args),
-        Command::Features(args) => models::export_features(args),
+        Command::Train(args) => models::train_command(args),
+        Command::Nominate(args) => models::nominate_command(args),
+        Command::Backtest(args) => backtest::backtest_command(args),
+        Command::Compare(args) => backtest::compare_command(args),
+        Command::Features(args) => models::features_command(args),
         Command::Dataset(cmd) => dataset::run(cmd),
     }
 }

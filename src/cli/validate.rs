@@ -4,8 +4,9 @@ use std::process::ExitCode;
 
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use vader::features::{Dataset, ValidationReport};
+use vader::format::csv_line;
 
-use super::{DataArg, OutputFormat};
+use super::args::{DataArg, OutputFormat};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,7 +31,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(if args.strict && report.findings() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-const HEADER: [&str; 13] = [
+/// The CSV columns of `vader validate --format csv`, in order.
+pub const CSV_COLUMNS: [&str; 13] = [
     "meter_id",
     "readings",
     "first",
@@ -68,21 +70,11 @@ fn cells(m: &vader::features::validate::MeterReport) -> [String; 13] {
 }
 
 fn print_csv(report: &ValidationReport) -> anyhow::Result<()> {
-    outln!("{}", HEADER.join(","));
+    outln!("{}", CSV_COLUMNS.join(","));
     for m in &report.meters {
-        let row: Vec<String> = cells(m).iter().map(|c| csv_cell(c)).collect();
-        outln!("{}", row.join(","));
+        outln!("{}", csv_line(cells(m)));
     }
     Ok(())
-}
-
-/// Quotes a CSV cell when it needs it.
-pub fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
 }
 
 fn print_table(dataset: &Dataset, report: &ValidationReport) -> anyhow::Result<()> {

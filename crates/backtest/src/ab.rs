@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::error::{Error, Result};
+use crate::params::{Valid, invalid};
 use crate::walk_forward::Forecast;
 
 /// What is compared.
@@ -129,6 +130,26 @@ pub struct AbParams {
 impl Default for AbParams {
     fn default() -> Self {
         Self { level: 0.05, resamples: 2000, block_len: None, seed: 20_261_125 }
+    }
+}
+
+impl AbParams {
+    /// Checks the level (strictly between 0 and 0.5: a two-sided test at a level of one half
+    /// or more says nothing), the resamples (100 to 1,000,000) and the block length (1 to 365
+    /// days, when given).
+    pub fn check(self) -> Result<Valid<Self>> {
+        if !(self.level > 0.0 && self.level < 0.5) {
+            return invalid("level", format!("must be between 0 and 0.5, got {}", self.level));
+        }
+        if !(100..=1_000_000).contains(&self.resamples) {
+            return invalid("resamples", format!("must be between 100 and 1000000, got {}", self.resamples));
+        }
+        if let Some(b) = self.block_len
+            && !(1..=365).contains(&b)
+        {
+            return invalid("block_len", format!("must be between 1 and 365 days, got {b}"));
+        }
+        Ok(Valid::checked(self))
     }
 }
 
@@ -295,17 +316,12 @@ pub fn ab_test(
     challenger: &str,
     paired: &Paired,
     loss: Loss,
-    params: &AbParams,
+    params: &Valid<AbParams>,
 ) -> Result<AbTest> {
-    if !(params.level > 0.0 && params.level < 1.0) {
-        return Err(Error::Invalid(format!("the level must be between 0 and 1, not {}", params.level)));
-    }
     let d = paired.savings();
     let n = d.len();
     if n < 3 {
-        return Err(Error::Invalid(format!(
-            "{challenger} against {champion}: {n} paired day(s); at least 3 are needed"
-        )));
+        return Err(Error::TooFewDays { champion: champion.into(), challenger: challenger.into(), days: n });
     }
     let nf = n as f64;
     let block_len = params.block_len.unwrap_or_else(|| nf.cbrt().ceil() as usize).clamp(1, n);
@@ -390,12 +406,12 @@ mod tests {
         let base = vec![100.0; 20];
         let better: Vec<f64> = D.iter().map(|d| 100.0 - d).collect();
         let paired = Paired { days: days.clone(), champion: base.clone(), challenger: better.clone() };
-        let t = ab_test("a", "b", &paired, Loss::Euros, &AbParams::default())?;
+        let t = ab_test("a", "b", &paired, Loss::Euros, &AbParams::default().check()?)?;
         assert_eq!(t.verdict, Verdict::AdoptChallenger);
         assert!(t.ci_low > 0.0 && t.ci_low < t.mean_saving && t.mean_saving < t.ci_high);
         let swapped = Paired { days: days.clone(), champion: better, challenger: base };
         assert_eq!(
-            ab_test("b", "a", &swapped, Loss::Euros, &AbParams::default())?.verdict,
+            ab_test("b", "a", &swapped, Loss::Euros, &AbParams::default().check()?)?.verdict,
             Verdict::KeepChampion
         );
         let noise: Vec<f64> = D.iter().enumerate().map(|(i, d)| if i % 2 == 0 { *d } else { -d }).collect();
@@ -404,7 +420,7 @@ mod tests {
             champion: noise.iter().map(|d| 100.0 + d).collect(),
             challenger: noise.iter().map(|d| 100.0 - d).collect(),
         };
-        let t = ab_test("a", "b", &centred, Loss::Euros, &AbParams::default())?;
+        let t = ab_test("a", "b", &centred, Loss::Euros, &AbParams::default().check()?)?;
         assert_eq!(t.verdict, Verdict::NoSignificantDifference, "{t:?}");
         Ok(())
     }

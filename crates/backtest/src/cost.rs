@@ -18,6 +18,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::params::{Valid, invalid};
 
 const KWH_PER_MWH: f64 = 1000.0;
 
@@ -166,16 +167,19 @@ pub struct CostParams {
 
 impl CostParams {
     /// Reads a cost file; fields it leaves out keep their defaults.
-    pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Invalid(format!("{}: cannot read the cost file: {e}", path.display())))?;
+    pub fn read(path: &Path) -> Result<Valid<Self>> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            action: "reading the cost file",
+            source,
+        })?;
         let params: Self = toml::from_str(&text)
-            .map_err(|e| Error::Invalid(format!("{}: {}", path.display(), e.message())))?;
-        params.check().map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+            .map_err(|e| Error::CostFile { path: path.to_path_buf(), problem: e.message().to_string() })?;
+        params.check().map_err(|e| Error::CostFile { path: path.to_path_buf(), problem: e.to_string() })
     }
 
     /// Checks that every price is finite and in its range.
-    pub fn check(self) -> Result<Self> {
+    pub fn check(self) -> Result<Valid<Self>> {
         let finite = [
             self.gas.price_eur_per_mwh,
             self.gas.small_adjustment,
@@ -186,15 +190,15 @@ impl CostParams {
             self.electricity.k,
         ];
         if finite.iter().any(|v| !v.is_finite()) {
-            return Err(Error::Invalid("every price must be a finite number".into()));
+            return invalid("prices", "every price must be a finite number");
         }
         if self.gas.small_adjustment < 0.0 || self.electricity.k < 0.0 {
-            return Err(Error::Invalid("small_adjustment and k must not be negative".into()));
+            return invalid("small_adjustment", "and k must not be negative");
         }
         if self.capacity.penalty_eur_per_mwh <= 0.0 || self.capacity.daily_multiplier <= 0.0 {
-            return Err(Error::Invalid("the capacity penalty and daily multiplier must be positive".into()));
+            return invalid("penalty_eur_per_mwh", "and daily_multiplier must be positive");
         }
-        Ok(self)
+        Ok(Valid::checked(self))
     }
 }
 
@@ -251,19 +255,18 @@ mod tests {
 
     #[test]
     fn a_cost_file_overrides_only_what_it_names_and_refuses_unknown_keys() -> Result<()> {
+        let io = |source| Error::Io { path: "cost.toml".into(), action: "writing", source };
         let dir = std::env::temp_dir().join(format!("vader-cost-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| Error::Invalid(e.to_string()))?;
+        std::fs::create_dir_all(&dir).map_err(io)?;
         let file = dir.join("cost.toml");
-        std::fs::write(&file, "[capacity]\npenalty_eur_per_mwh = 400.0\n")
-            .map_err(|e| Error::Invalid(e.to_string()))?;
+        std::fs::write(&file, "[capacity]\npenalty_eur_per_mwh = 400.0\n").map_err(io)?;
         let params = CostParams::read(&file)?;
         assert_eq!(params.capacity.penalty_eur_per_mwh, 400.0);
         assert_eq!(params.gas, GasPrices::default());
-        std::fs::write(&file, "[capacity]\npenalty = 400.0\n").map_err(|e| Error::Invalid(e.to_string()))?;
+        std::fs::write(&file, "[capacity]\npenalty = 400.0\n").map_err(io)?;
         let err = CostParams::read(&file).expect_err("unknown key");
         assert!(err.to_string().contains("cost.toml"), "{err}");
-        std::fs::write(&file, "[capacity]\npenalty_eur_per_mwh = -1.0\n")
-            .map_err(|e| Error::Invalid(e.to_string()))?;
+        std::fs::write(&file, "[capacity]\npenalty_eur_per_mwh = -1.0\n").map_err(io)?;
         assert!(CostParams::read(&file).is_err());
         let _ = std::fs::remove_dir_all(&dir);
         Ok(())

@@ -57,18 +57,17 @@ impl Pricing {
 
     fn series_price(
         series: Option<&PriceSeries>,
-        what: &str,
+        what: &'static str,
         day: NaiveDate,
         start: i64,
     ) -> Result<Option<Price>> {
         let Some(series) = series else { return Ok(None) };
-        series.at(day, start).map(Some).ok_or_else(|| {
-            Error::Invalid(format!(
-                "{}: no {what} price for {day} (interval starting {}); the series covers {}",
-                series.path().display(),
-                vader_features::format_utc(start),
-                series.coverage()
-            ))
+        series.at(day, start).map(Some).ok_or_else(|| Error::PriceNotCovered {
+            path: series.path().to_path_buf(),
+            what,
+            day,
+            start: vader_features::format_utc(start),
+            coverage: series.coverage(),
         })
     }
 }
@@ -84,9 +83,7 @@ pub fn price(forecasts: &mut [Forecast], target: Target, meters: &[&Meter], pric
         return replay_capacity(forecasts, &by_id, pricing);
     }
     for f in forecasts.iter_mut() {
-        let meter = by_id
-            .get(f.meter_id.as_str())
-            .ok_or_else(|| Error::Invalid(format!("forecast for unknown meter {}", f.meter_id)))?;
+        let meter = by_id.get(f.meter_id.as_str()).ok_or_else(|| Error::UnknownMeter(f.meter_id.clone()))?;
         f.extra_capacity_kwh = 0.0;
         f.cost_eur = match meter.commodity {
             Commodity::Gas => {
@@ -115,9 +112,7 @@ fn replay_capacity(
     let capacity = pricing.params.capacity;
     let mut costs = vec![(0.0, f64::NAN); forecasts.len()];
     for ((meter_id, _, _), mut rows) in days {
-        let meter = by_id
-            .get(meter_id)
-            .ok_or_else(|| Error::Invalid(format!("forecast for unknown meter {meter_id}")))?;
+        let meter = by_id.get(meter_id).ok_or_else(|| Error::UnknownMeter(meter_id.to_string()))?;
         rows.sort_by_key(|&i| forecasts[i].decision_at);
         let (Some(subscribed), Some(&last)) = (meter.capacity_kwh_per_day, rows.last()) else { continue };
         let total = forecasts[last].known_kwh + forecasts[last].actual_kwh;
@@ -166,6 +161,7 @@ mod tests {
             meter_id: "G".into(),
             model: model.into(),
             day: NaiveDate::from_ymd_opt(2025, 1, 2).unwrap_or_default(),
+            slot: 0,
             start: hour * 3600,
             decision_at: hour * 3600,
             forecast_kwh: forecast,

@@ -32,6 +32,7 @@ use vader_models::quantiles::quantile_of;
 
 use crate::costing::Pricing;
 use crate::error::{Error, Result};
+use crate::params::{Valid, invalid};
 use crate::walk_forward::Forecast;
 
 /// How forecasts become decisions.
@@ -72,6 +73,19 @@ impl Default for DecisionParams {
     }
 }
 
+impl DecisionParams {
+    /// Checks that `1 ≤ min_residuals ≤ residuals`.
+    pub fn check(self) -> Result<Valid<Self>> {
+        if self.min_residuals == 0 || self.min_residuals > self.residuals {
+            return invalid(
+                "min_residuals",
+                format!("must be between 1 and residuals ({}), got {}", self.residuals, self.min_residuals),
+            );
+        }
+        Ok(Valid::checked(self))
+    }
+}
+
 pub use vader_models::quantiles::conformal_quantile;
 
 impl Pricing {
@@ -109,46 +123,30 @@ pub fn decide(
     target: Target,
     meters: &[&Meter],
     pricing: &Pricing,
-    params: &DecisionParams,
+    params: &Valid<DecisionParams>,
     from: chrono::NaiveDate,
 ) -> Result<()> {
-    if params.residuals == 0 || params.min_residuals == 0 || params.min_residuals > params.residuals {
-        return Err(Error::Invalid(format!(
-            "calibration needs 1 ≤ min_residuals ≤ residuals, not {} and {}",
-            params.min_residuals, params.residuals
-        )));
-    }
     let by_id: HashMap<&str, &Meter> = meters.iter().map(|m| (m.meter_id.as_str(), *m)).collect();
     let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, f) in forecasts.iter().enumerate() {
         groups.entry((f.meter_id.clone(), f.model.clone())).or_default().push(i);
     }
     for ((meter_id, _), mut rows) in groups {
-        let meter = by_id
-            .get(meter_id.as_str())
-            .ok_or_else(|| Error::Invalid(format!("forecast for unknown meter {meter_id}")))?;
+        let meter = by_id.get(meter_id.as_str()).ok_or_else(|| Error::UnknownMeter(meter_id.clone()))?;
         rows.sort_by_key(|&i| (forecasts[i].decision_at, forecasts[i].start));
-        // The slot of a row: its rank among the rows of its day (0 for day-level targets).
-        let mut slot = vec![0_usize; forecasts.len()];
-        let mut per_day: HashMap<chrono::NaiveDate, usize> = HashMap::new();
-        for &i in &rows {
-            let n = per_day.entry(forecasts[i].day).or_default();
-            slot[i] = *n;
-            *n += 1;
-        }
         // Rows in the order their actuals arrived, fed into the samples as decisions pass.
         let mut arrivals: Vec<usize> =
             rows.iter().copied().filter(|&i| forecasts[i].actual_kwh.is_finite()).collect();
         arrivals.sort_by_key(|&i| (forecasts[i].actual_known_at, forecasts[i].start));
         let mut next = 0;
-        let mut samples: HashMap<usize, VecDeque<f64>> = HashMap::new();
+        let mut samples: HashMap<u32, VecDeque<f64>> = HashMap::new();
         for &i in &rows {
             let at = forecasts[i].decision_at;
             while next < arrivals.len() && forecasts[arrivals[next]].actual_known_at <= at {
                 let a = &forecasts[arrivals[next]];
                 let residual = a.actual_kwh - a.forecast_kwh;
                 if residual.is_finite() {
-                    let sample = samples.entry(slot[arrivals[next]]).or_default();
+                    let sample = samples.entry(a.slot).or_default();
                     sample.push_back(residual);
                     if sample.len() > params.residuals {
                         sample.pop_front();
@@ -165,7 +163,7 @@ pub fn decide(
             };
             let f = &mut forecasts[i];
             let sample = samples
-                .get(&slot[i])
+                .get(&f.slot)
                 .filter(|s| s.len() >= params.min_residuals && f.forecast_kwh.is_finite());
             let Some(sample) = sample else {
                 (f.q10_kwh, f.q50_kwh, f.q90_kwh) = (f64::NAN, f64::NAN, f64::NAN);
@@ -214,6 +212,7 @@ mod tests {
                 meter_id: "M".into(),
                 model: "m".into(),
                 day: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default() + chrono::Days::new(d as u64),
+                slot: 0,
                 start: d as i64 * 86_400,
                 decision_at: d as i64 * 86_400 - 36_000,
                 forecast_kwh: 100_000.0,
@@ -250,7 +249,8 @@ mod tests {
         params.electricity.k = 0.5;
         let pricing = Pricing { params, electricity: Some(series), ..Pricing::default() };
         let m = meter(Commodity::Electricity);
-        let decision = DecisionParams { rule: DecisionRule::CostOptimal, residuals: 2000, min_residuals: 14 };
+        let decision =
+            DecisionParams { rule: DecisionRule::CostOptimal, residuals: 2000, min_residuals: 14 }.check()?;
         decide(&mut rows, Target::ElectricityDay, &[&m], &pricing, &decision, NaiveDate::MIN)?;
         let last = &rows[2999];
         assert!((last.tau - 0.75).abs() < 1e-12, "{}", last.tau);
@@ -271,7 +271,14 @@ mod tests {
         let mut rows = days(|d| ((d * 7919) % 101) as f64 * 100.0 - 5_000.0, 200);
         let m = meter(Commodity::Gas);
         let pricing = Pricing::default();
-        decide(&mut rows, Target::GasDay, &[&m], &pricing, &DecisionParams::default(), NaiveDate::MIN)?;
+        decide(
+            &mut rows,
+            Target::GasDay,
+            &[&m],
+            &pricing,
+            &DecisionParams::default().check()?,
+            NaiveDate::MIN,
+        )?;
         // Day d's actual is known on day d + 1: the first 14 decisions see fewer than 14 residuals.
         assert!(rows[..15].iter().all(|f| f.q50_kwh.is_nan() && f.decision_kwh == f.forecast_kwh));
         assert!(rows[16..].iter().all(|f| f.q10_kwh <= f.q50_kwh && f.q50_kwh <= f.q90_kwh));
@@ -279,12 +286,20 @@ mod tests {
         // arrives after day 151's decision), and does change later ones.
         let mut changed = days(|d| ((d * 7919) % 101) as f64 * 100.0 - 5_000.0, 200);
         changed[150].actual_kwh -= 1e6;
-        decide(&mut changed, Target::GasDay, &[&m], &pricing, &DecisionParams::default(), NaiveDate::MIN)?;
+        decide(
+            &mut changed,
+            Target::GasDay,
+            &[&m],
+            &pricing,
+            &DecisionParams::default().check()?,
+            NaiveDate::MIN,
+        )?;
         let bits = |f: &Forecast| [f.q10_kwh, f.q50_kwh, f.q90_kwh].map(f64::to_bits);
         assert!((0..=151).all(|d| bits(&rows[d]) == bits(&changed[d])));
         assert!((152..200).any(|d| bits(&rows[d]) != bits(&changed[d])));
         // A symmetric gas price makes the median cost-optimal.
-        let optimal = DecisionParams { rule: DecisionRule::CostOptimal, ..DecisionParams::default() };
+        let optimal =
+            DecisionParams { rule: DecisionRule::CostOptimal, ..DecisionParams::default() }.check()?;
         decide(&mut rows, Target::GasDay, &[&m], &pricing, &optimal, NaiveDate::MIN)?;
         assert!(rows[100].tau == 0.5 && rows[100].decision_kwh == rows[100].q50_kwh);
         let dear = Pricing {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ab::{AbParams, AbTest, Loss, Paired, ab_test};
 use crate::error::{Error, Result};
+use crate::params::Valid;
 use crate::walk_forward::{Forecast, Metrics};
 
 /// Fewest paired days an A/B comparison is run on.
@@ -83,17 +84,14 @@ impl Scores {
     }
 
     /// Scores `forecasts` (priced) and compares every model with `champion`.
-    pub fn of(forecasts: &[Forecast], champion: &str, ab: &AbParams) -> Result<Self> {
+    pub fn of(forecasts: &[Forecast], champion: &str, ab: &Valid<AbParams>) -> Result<Self> {
         let mut by_model: BTreeMap<&str, Vec<&Forecast>> = BTreeMap::new();
         for f in forecasts {
             by_model.entry(f.model.as_str()).or_default().push(f);
         }
         let Some(champion_rows) = by_model.get(champion) else {
             let known: Vec<&str> = by_model.keys().copied().collect();
-            return Err(Error::Invalid(format!(
-                "champion {champion} is not among the models ({})",
-                known.join(", ")
-            )));
+            return Err(Error::UnknownChampion { champion: champion.to_string(), models: known.join(", ") });
         };
         let mut leaderboard: Vec<ModelScore> = by_model
             .iter()
@@ -193,7 +191,7 @@ const COLUMNS: [&str; 17] = [
 /// `forecast_kwh`, `q10_kwh`, `q50_kwh`, `q90_kwh`, `tau`, `decision_kwh`, `actual_kwh`,
 /// `actual_known_at` (UTC datetime, null if never), `known_kwh`, `extra_capacity_kwh`, `cost_eur`.
 pub fn write_forecasts(path: &Path, target: &str, forecasts: &[Forecast]) -> Result<()> {
-    let err = |source| Error::Invalid(format!("{}: writing forecasts: {source}", path.display()));
+    let err = |source| Error::Parquet { path: path.to_path_buf(), action: "writing", source };
     let utc = |name: &str, v: Vec<i64>| {
         Column::new(name.into(), v.into_iter().map(|s| s * 1000).collect::<Vec<_>>())
             .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
@@ -208,6 +206,7 @@ pub fn write_forecasts(path: &Path, target: &str, forecasts: &[Forecast]) -> Res
         Column::new("day".into(), forecasts.iter().map(|f| f.day.to_string()).collect::<Vec<_>>()),
         utc("start", forecasts.iter().map(|f| f.start).collect()).map_err(err)?,
         utc("decision_at", forecasts.iter().map(|f| f.decision_at).collect()).map_err(err)?,
+        Column::new("slot".into(), forecasts.iter().map(|f| f.slot).collect::<Vec<u32>>()),
         floats("forecast_kwh", |f| f.forecast_kwh),
         floats("q10_kwh", |f| f.q10_kwh),
         floats("q50_kwh", |f| f.q50_kwh),
@@ -229,22 +228,30 @@ pub fn write_forecasts(path: &Path, target: &str, forecasts: &[Forecast]) -> Res
         floats("cost_eur", |f| f.cost_eur),
     ])
     .map_err(err)?;
-    let file = File::create(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+    let file = File::create(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        action: "writing",
+        source,
+    })?;
     ParquetWriter::new(file).finish(&mut frame).map_err(err)?;
     Ok(())
 }
 
 /// Reads forecast rows written by [`write_forecasts`]: the target and the rows.
 pub fn read_forecasts(path: &Path) -> Result<(String, Vec<Forecast>)> {
-    let err = |e: PolarsError| Error::Invalid(format!("{}: not a vader forecasts file: {e}", path.display()));
-    let file = File::open(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+    let err = |source: PolarsError| Error::Parquet { path: path.to_path_buf(), action: "reading", source };
+    let file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        action: "reading",
+        source,
+    })?;
     let frame = ParquetReader::new(file).finish().map_err(err)?;
     for c in COLUMNS {
         if frame.column(c).is_err() {
-            return Err(Error::Invalid(format!(
-                "{}: not a vader forecasts file (no column `{c}`)",
-                path.display()
-            )));
+            return Err(Error::BadFile {
+                path: path.to_path_buf(),
+                problem: format!("not a vader forecasts file (no column `{c}`)"),
+            });
         }
     }
     let text = |name: &str| -> Result<Vec<String>> {
@@ -267,6 +274,14 @@ pub fn read_forecasts(path: &Path) -> Result<(String, Vec<Forecast>)> {
     let target = text("target")?.first().cloned().unwrap_or_default();
     let (meter, model, day) = (text("meter_id")?, text("model")?, text("day")?);
     let (start, decision) = (seconds("start", 0)?, seconds("decision_at", 0)?);
+    // Files written before the slot was recorded read as slot 0 (day-level targets).
+    let slot: Vec<u32> = match frame.column("slot") {
+        Ok(c) => {
+            let c = c.cast(&DataType::UInt32).map_err(err)?;
+            c.u32().map_err(err)?.iter().map(Option::unwrap_or_default).collect()
+        }
+        Err(_) => vec![0; meter.len()],
+    };
     let known_at = seconds("actual_known_at", i64::MAX)?;
     let (q10, q50, q90, tau, decided) =
         (float("q10_kwh")?, float("q50_kwh")?, float("q90_kwh")?, float("tau")?, float("decision_kwh")?);
@@ -279,13 +294,15 @@ pub fn read_forecasts(path: &Path) -> Result<(String, Vec<Forecast>)> {
     );
     let mut rows = Vec::with_capacity(meter.len());
     for i in 0..meter.len() {
-        let day = chrono::NaiveDate::parse_from_str(&day[i], "%Y-%m-%d").map_err(|_| {
-            Error::Invalid(format!("{}: row {}: bad day {:?}", path.display(), i + 1, day[i]))
+        let day = chrono::NaiveDate::parse_from_str(&day[i], "%Y-%m-%d").map_err(|_| Error::BadFile {
+            path: path.to_path_buf(),
+            problem: format!("row {}: bad day {:?}", i + 1, day[i]),
         })?;
         rows.push(Forecast {
             meter_id: meter[i].clone(),
             model: model[i].clone(),
             day,
+            slot: slot[i],
             start: start[i],
             decision_at: decision[i],
             forecast_kwh: forecast[i],
@@ -385,26 +402,36 @@ impl Reference {
 
     /// Reads a reference file (JSON).
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Invalid(format!("{}: cannot read the reference: {e}", path.display())))?;
-        serde_json::from_str(&text)
-            .map_err(|e| Error::Invalid(format!("{}: not a reference file: {e}", path.display())))
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            action: "reading the reference",
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|e| Error::BadFile {
+            path: path.to_path_buf(),
+            problem: format!("not a reference file: {e}"),
+        })
     }
 
     /// Writes the reference (JSON, one figure per line so that diffs show each change).
     pub fn write(&self, path: &Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| Error::Invalid(e.to_string()))?;
-        std::fs::write(path, text + "\n").map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::BadFile { path: path.to_path_buf(), problem: e.to_string() })?;
+        std::fs::write(path, text + "\n").map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            action: "writing the reference",
+            source,
+        })
     }
 
     /// Every figure of `scores` beyond the tolerance of its reference, worse or better; an
     /// error when `setup` is not the reference's.
     pub fn compare(&self, setup: &ReferenceSetup, scores: &Scores) -> Result<Vec<Drift>> {
         if setup != &self.setup {
-            return Err(Error::Invalid(format!(
-                "the reference was measured on {:?}, this run is {:?}: run the same setup",
-                self.setup, setup
-            )));
+            return Err(Error::OtherSetup {
+                reference: format!("{:?}", self.setup),
+                run: format!("{setup:?}"),
+            });
         }
         let mut drifts = Vec::new();
         for (model, reference) in &self.models {

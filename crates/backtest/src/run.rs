@@ -17,6 +17,7 @@ use crate::cost::CostParams;
 use crate::costing::{Pricing, price};
 use crate::decisions::{DecisionParams, DecisionRule, decide};
 use crate::error::{Error, Result};
+use crate::params::{Valid, invalid};
 use crate::results::{MIN_PAIRED_DAYS, Scores};
 use crate::walk_forward::{Forecast, Progress, WalkForwardParams, walk_forward_with};
 
@@ -85,14 +86,15 @@ impl FromStr for Sweep {
 
     fn from_str(text: &str) -> Result<Self> {
         let names = || PriceKey::ALL.map(|(n, _)| n).join(", ");
-        let (key, values) = text.split_once('=').ok_or_else(|| {
-            Error::Invalid(format!("a sweep is KEY=V1,V2,... (keys: {}), not {text:?}", names()))
-        })?;
+        let bad = |problem: String| Error::InvalidParam { name: "sweep", problem };
+        let (key, values) = text
+            .split_once('=')
+            .ok_or_else(|| bad(format!("is KEY=V1,V2,... (keys: {}), not {text:?}", names())))?;
         let key = PriceKey::ALL
             .iter()
             .find(|(n, _)| *n == key.trim())
             .map(|(_, k)| *k)
-            .ok_or_else(|| Error::Invalid(format!("unknown sweep key {key:?} (keys: {})", names())))?;
+            .ok_or_else(|| bad(format!("has no key {key:?} (keys: {})", names())))?;
         let values = values
             .split(',')
             .map(|v| {
@@ -100,7 +102,7 @@ impl FromStr for Sweep {
                     .parse::<f64>()
                     .ok()
                     .filter(|v| v.is_finite())
-                    .ok_or_else(|| Error::Invalid(format!("sweep value {v:?} is not a number")))
+                    .ok_or_else(|| bad(format!("value {v:?} is not a number")))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Self { key, values })
@@ -139,6 +141,26 @@ impl BacktestSpec {
     }
 }
 
+impl BacktestSpec {
+    /// Checks every part: the walk-forward, the decision, the A/B parameters, the calibration
+    /// burn-in (at most ten years) and that a champion is named.
+    pub fn check(self) -> Result<Valid<Self>> {
+        self.walk.clone().check()?;
+        self.decision.check()?;
+        self.ab.check()?;
+        if self.calibration_days > 3650 {
+            return invalid(
+                "calibration_days",
+                format!("must be at most 3650, got {}", self.calibration_days),
+            );
+        }
+        if self.champion.trim().is_empty() {
+            return invalid("champion", "must name one of the models");
+        }
+        Ok(Valid::checked(self))
+    }
+}
+
 /// One model's euros at one value of a swept price.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepPoint {
@@ -171,15 +193,17 @@ pub fn run<M: FitBoxed>(
     data: &Dataset,
     meters: &[&Meter],
     models: &[M],
-    spec: &BacktestSpec,
+    spec: &Valid<BacktestSpec>,
     pricing: &Pricing,
     progress: &dyn Progress,
 ) -> Result<BacktestRun> {
     let test_from = spec.walk.test_from;
-    let walk = WalkForwardParams {
+    // Checked with the spec; an earlier start keeps the walk-forward valid.
+    let walk = Valid::checked(WalkForwardParams {
         test_from: test_from - chrono::Days::new(u64::from(spec.calibration_days)),
         ..spec.walk.clone()
-    };
+    });
+    let ab = Valid::checked(spec.ab);
     let forecasts = walk_forward_with(data, meters, models, &walk, progress)?;
     let decided = |rule: DecisionRule, pricing: &Pricing| -> Result<Vec<Forecast>> {
         let mut rows = forecasts.clone();
@@ -188,7 +212,7 @@ pub fn run<M: FitBoxed>(
             walk.target,
             meters,
             pricing,
-            &DecisionParams { rule, ..spec.decision },
+            &Valid::checked(DecisionParams { rule, ..spec.decision }),
             test_from,
         )?;
         rows.retain(|f| f.day >= test_from);
@@ -207,13 +231,14 @@ pub fn run<M: FitBoxed>(
         );
         if paired.days.len() >= MIN_PAIRED_DAYS {
             let (a, b) = (format!("{model} (point)"), format!("{model} (cost-optimal)"));
-            decision_gains.push(ab_test(&a, &b, &paired, Loss::Euros, &spec.ab)?);
+            decision_gains.push(ab_test(&a, &b, &paired, Loss::Euros, &ab)?);
         }
     }
     let mut sweep = Vec::new();
     if let Some(s) = &spec.sweep {
         for &value in &s.values {
-            let swept = Pricing { params: s.key.set(pricing.params, value).check()?, ..pricing.clone() };
+            let swept =
+                Pricing { params: s.key.set(pricing.params, value).check()?.into_inner(), ..pricing.clone() };
             let (p, o) = (decided(DecisionRule::Point, &swept)?, decided(DecisionRule::CostOptimal, &swept)?);
             for model in &names {
                 let total = |rows: &[Forecast]| -> f64 {
@@ -235,6 +260,13 @@ pub fn run<M: FitBoxed>(
         DecisionRule::Point => point,
         DecisionRule::CostOptimal => optimal,
     };
-    let scores = Scores::of(&chosen, &spec.champion, &spec.ab)?;
+    if !chosen.iter().any(|f| f.actual_kwh.is_finite()) {
+        let span = data.target_days(meters, walk.target).map_or_else(
+            || "none: the meters have no readings".to_string(),
+            |(first, last)| format!("target days {first} to {last}"),
+        );
+        return Err(Error::NothingToScore { from: test_from, to: spec.walk.test_to, span });
+    }
+    let scores = Scores::of(&chosen, &spec.champion, &ab)?;
     Ok(BacktestRun { forecasts: chosen, scores, decision_gains, sweep })
 }

@@ -9,11 +9,11 @@
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
-use vader_features::as_of::days_between;
-use vader_features::{Dataset, Meter, Target, features, pool};
+use vader_features::{Dataset, Meter, Target, days_between, features, pool};
 use vader_models::FitBoxed;
 
 use crate::error::{Error, Result};
+use crate::params::{Valid, invalid};
 
 /// How a walk-forward run is set up.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +51,23 @@ impl WalkForwardParams {
     }
 }
 
+impl WalkForwardParams {
+    /// Checks that refits are at least a day apart, a sliding window at least a day long and
+    /// the test period not empty.
+    pub fn check(self) -> Result<Valid<Self>> {
+        if self.refit_days == 0 {
+            return invalid("refit_days", "must be at least 1");
+        }
+        if self.window == (Window::Sliding { days: 0 }) {
+            return invalid("window", "a sliding window needs at least 1 day");
+        }
+        if self.test_to < self.test_from {
+            return invalid("test_to", format!("{} is before test_from {}", self.test_to, self.test_from));
+        }
+        Ok(Valid::checked(self))
+    }
+}
+
 /// Which past rows a refit trains on (always only rows whose actual was known by then).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Window {
@@ -85,6 +102,9 @@ pub struct Forecast {
     pub model: String,
     /// The target day.
     pub day: NaiveDate,
+    /// The slot of the day, on the local clock ([`vader_features::RowKey::slot`]): quantiles
+    /// are calibrated per meter, model and slot.
+    pub slot: u32,
     /// Start of the target interval (the day or one settlement period), Unix seconds.
     pub start: i64,
     /// The decision instant, Unix seconds.
@@ -138,7 +158,7 @@ pub fn walk_forward<M: FitBoxed>(
     data: &Dataset,
     meters: &[&Meter],
     models: &[M],
-    params: &WalkForwardParams,
+    params: &Valid<WalkForwardParams>,
 ) -> Result<Vec<Forecast>> {
     walk_forward_with(data, meters, models, params, &())
 }
@@ -149,18 +169,9 @@ pub fn walk_forward_with<M: FitBoxed>(
     data: &Dataset,
     meters: &[&Meter],
     models: &[M],
-    params: &WalkForwardParams,
+    params: &Valid<WalkForwardParams>,
     progress: &dyn Progress,
 ) -> Result<Vec<Forecast>> {
-    if params.refit_days == 0 {
-        return Err(Error::Invalid("refit_days must be at least 1".into()));
-    }
-    if params.window == (Window::Sliding { days: 0 }) {
-        return Err(Error::Invalid("a sliding window needs at least 1 day".into()));
-    }
-    if params.test_to < params.test_from {
-        return Err(Error::Invalid(format!("empty test period {} to {}", params.test_from, params.test_to)));
-    }
     progress.stage("features", meters.len() as u64);
     let tables: Vec<vader_features::FeatureTable> = meters
         .par_iter()
@@ -196,7 +207,7 @@ pub fn walk_forward_with<M: FitBoxed>(
     let per_unit: Vec<Vec<Forecast>> = jobs
         .par_iter()
         .map(|(table, model)| {
-            let out = replay(table, &test_days, model, params);
+            let out = replay(table, &test_days, model, params, params.scope == Scope::Global);
             progress.step();
             out
         })
@@ -213,6 +224,7 @@ fn replay<M: FitBoxed>(
     test_days: &[NaiveDate],
     spec: &M,
     params: &WalkForwardParams,
+    pooled: bool,
 ) -> Result<Vec<Forecast>> {
     let mut out = Vec::new();
     let known = table.matrix.column(vader_models::columns::CONSUMED_KNOWN);
@@ -233,17 +245,29 @@ fn replay<M: FitBoxed>(
                     && table.keys[i].day >= oldest
             })
             .collect();
+        let unit = || table.keys.first().map_or_else(|| "*".to_string(), |k| k.meter_id.clone());
+        let meter_id = if pooled { "*".to_string() } else { unit() };
+        if train.is_empty() {
+            return Err(Error::NoTrainingRows {
+                meter_id,
+                model: spec.name(),
+                refit_day: first,
+                refit_at: vader_features::format_utc(refit_at),
+            });
+        }
         let x_train = table.matrix.rows(&train);
         let y_train: Vec<f64> = train.iter().map(|&i| table.actual[i]).collect();
         let x_test = table.matrix.rows(&rows);
-        let fitted = spec.fit_boxed(&x_train, &y_train)?;
-        let predictions = fitted.predict(&x_test)?;
+        let replay_error = |source| Error::Replay { meter_id: meter_id.clone(), model: spec.name(), source };
+        let fitted = spec.fit_boxed(&x_train, &y_train).map_err(replay_error)?;
+        let predictions = fitted.predict(&x_test).map_err(replay_error)?;
         for (&i, p) in rows.iter().zip(predictions) {
             let key = &table.keys[i];
             out.push(Forecast {
                 meter_id: key.meter_id.clone(),
                 model: spec.name(),
                 day: key.day,
+                slot: key.slot,
                 start: key.start,
                 decision_at: key.decision_at,
                 forecast_kwh: p,

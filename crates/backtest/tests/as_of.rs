@@ -2,7 +2,9 @@
 //! known by then: deleting or changing every later reading (by arrival time) changes nothing.
 
 use chrono::{DateTime, NaiveDate};
-use vader_backtest::{AlertParams, Forecast, Scope, WalkForwardParams, Window, capacity_alert, walk_forward};
+use vader_backtest::{
+    AlertParams, Forecast, Scope, Valid, WalkForwardParams, Window, capacity_alert, walk_forward,
+};
 use vader_features::{Dataset, Meter, MeterSeries, Readings, Target};
 use vader_models::ModelSpec;
 
@@ -80,7 +82,7 @@ fn the_leak_check_catches_a_rule_that_peeks() {
 }
 
 /// A walk-forward over the single target day `day`, per meter, expanding window.
-fn one_day(target: Target, day: NaiveDate) -> WalkForwardParams {
+fn one_day(target: Target, day: NaiveDate) -> Valid<WalkForwardParams> {
     WalkForwardParams {
         target,
         test_from: day,
@@ -90,6 +92,8 @@ fn one_day(target: Target, day: NaiveDate) -> WalkForwardParams {
         delay_s: AlertParams::default().delay_s,
         scope: Scope::PerMeter,
     }
+    .check()
+    .expect("one day is a valid test period")
 }
 
 /// The walk-forward's forecasts for a decision, on the full data and on the data cut to what was
@@ -102,7 +106,7 @@ fn forecasts_as_of(
 ) -> Vec<(Vec<Forecast>, bool)> {
     let data = refinery();
     let meters: Vec<&Meter> = ["L18460", "L18442"].iter().filter_map(|id| data.meters.get(id)).collect();
-    let models: Vec<ModelSpec> = models.iter().filter_map(|m| ModelSpec::parse(m)).collect();
+    let models: Vec<ModelSpec> = models.iter().filter_map(|m| ModelSpec::named(m).ok()).collect();
     let params = one_day(target, day);
     let run = |d: &Dataset| -> Vec<Forecast> {
         walk_forward(d, &meters, &models, &params).expect("walk-forward").into_iter().filter(&pick).collect()
@@ -158,7 +162,7 @@ fn the_capacity_replay_projects_what_the_live_alert_shows() {
     let meters: Vec<&Meter> = data.meters.iter().filter(|m| m.capacity_kwh_per_day.is_some()).collect();
     let day = NaiveDate::from_ymd_opt(2025, 2, 11).expect("day");
     let params = one_day(Target::RestOfGasDay, day);
-    let models = [ModelSpec::parse("intraday-5h").expect("model")];
+    let models = [ModelSpec::named("intraday-5h").expect("model")];
     let forecasts = walk_forward(&data, &meters, &models, &params).expect("walk-forward");
     let mut compared = 0;
     for f in &forecasts {
@@ -181,7 +185,7 @@ fn a_sliding_window_changes_fitted_models_only() {
     let data = refinery();
     let meters: Vec<&Meter> = data.meters.get("L18460").into_iter().collect();
     let models: Vec<ModelSpec> =
-        ["persistence", "ridge"].iter().filter_map(|m| ModelSpec::parse(m)).collect();
+        ["persistence", "ridge"].iter().filter_map(|m| ModelSpec::named(m).ok()).collect();
     let run = |window| {
         let params = WalkForwardParams {
             target: Target::GasDay,
@@ -192,7 +196,7 @@ fn a_sliding_window_changes_fitted_models_only() {
             delay_s: 7200,
             scope: Scope::PerMeter,
         };
-        walk_forward(&data, &meters, &models, &params)
+        walk_forward(&data, &meters, &models, &params.check()?)
     };
     let expanding = run(Window::Expanding).expect("expanding");
     let sliding = run(Window::Sliding { days: 90 }).expect("sliding");

@@ -2,9 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, NaiveDate};
+
 use crate::error::{Error, Result};
-use crate::meters::Meters;
+use crate::meters::{Meter, Meters};
 use crate::readings::Readings;
+use crate::target::Target;
 use crate::weather::Weather;
 
 /// Everything vader knows about a set of sites, read from one folder:
@@ -45,6 +48,47 @@ impl Dataset {
     /// The readings of `meter_id`, or an error saying it has none.
     pub fn series(&self, meter_id: &str) -> Result<&crate::readings::MeterSeries> {
         self.readings.get(meter_id).ok_or_else(|| Error::Invalid(format!("meter {meter_id} has no readings")))
+    }
+
+    /// The first and last target day of `target` that the readings of `meters` touch, in each
+    /// meter's time zone; `None` when none of them has a reading.
+    pub fn target_days(&self, meters: &[&Meter], target: Target) -> Option<(NaiveDate, NaiveDate)> {
+        let days: Vec<NaiveDate> = meters
+            .iter()
+            .filter_map(|m| {
+                let s = self.readings.get(&m.meter_id)?;
+                let day =
+                    |t: i64| Some(target.convention().day_of(DateTime::from_timestamp(t, 0)?, m.timezone));
+                Some([day(*s.start.first()?)?, day(*s.start.last()?)?])
+            })
+            .flatten()
+            .collect();
+        Some((*days.iter().min()?, *days.iter().max()?))
+    }
+
+    /// The meters that `target` applies to (gas meters for the gas targets, electricity
+    /// meters for the electricity schedule, every meter for `daily`) and that have readings;
+    /// or, when `ids` is not empty, exactly those meters.
+    pub fn meters_for(&self, target: Target, ids: &[String]) -> Result<Vec<&Meter>> {
+        if !ids.is_empty() {
+            return ids
+                .iter()
+                .map(|id| {
+                    self.meters
+                        .get(id)
+                        .ok_or_else(|| Error::UnknownMeter { meter_id: id.clone(), dir: self.dir.clone() })
+                })
+                .collect();
+        }
+        let chosen: Vec<&Meter> = self
+            .meters
+            .iter()
+            .filter(|m| target.applies_to(m.commodity) && self.readings.get(&m.meter_id).is_some())
+            .collect();
+        if chosen.is_empty() {
+            return Err(Error::NoMeterForTarget { target, dir: self.dir.clone() });
+        }
+        Ok(chosen)
     }
 
     /// The dataset as it stood at `at` (Unix seconds): readings not yet known are removed.

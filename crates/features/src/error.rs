@@ -57,6 +57,25 @@ pub enum Error {
         /// The file names that were looked for.
         expected: String,
     },
+    /// A meter asked for is not in the meters file.
+    #[error("{dir}: unknown meter {meter_id} (not in the meters file)")]
+    UnknownMeter {
+        /// The meter asked for.
+        meter_id: String,
+        /// The data folder.
+        dir: PathBuf,
+    },
+    /// No meter of the data folder is forecast by the target.
+    #[error(
+        "{dir}: no meter with readings for target {target} (gas-day and rest-of-gas-day take gas meters, \
+         electricity-day electricity meters, daily any meter)"
+    )]
+    NoMeterForTarget {
+        /// The target.
+        target: crate::target::Target,
+        /// The data folder.
+        dir: PathBuf,
+    },
     /// The file is neither CSV nor Parquet.
     #[error("{0}: unsupported file type (expected .csv or .parquet)")]
     UnsupportedFormat(PathBuf),

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::as_of::FeatureTable;
 use crate::error::{Error, Result};
+use crate::feature_table::FeatureTable;
 
 impl FeatureTable {
     /// The table as a polars frame: `meter_id`, `day`, `decision_at`, one column per feature,

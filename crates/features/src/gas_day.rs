@@ -18,7 +18,7 @@
 //! assert_eq!(DayConvention::GAS.day_of(t, Paris), day);
 //! ```
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// When an energy day starts, in local wall-clock time.
@@ -63,6 +63,16 @@ impl DayConvention {
         (self.start_of(day, tz), self.start_of(next, tz))
     }
 
+    /// The slot of its day that the instant `t` falls in, read on the local clock: the number
+    /// of whole `slot_minutes` from the day's local start hour to `t`'s local time. On a
+    /// 25-hour day both passes of the repeated hour get the same slots; on a 23-hour day the
+    /// skipped hour's slots do not occur; every other slot is the same clock time on every day.
+    pub fn slot_of(self, t: DateTime<Utc>, tz: Tz, slot_minutes: u32) -> u32 {
+        let local = t.with_timezone(&tz).time();
+        let minutes = (local.hour() * 60 + local.minute() + 1440 - self.start_hour * 60) % 1440;
+        minutes / slot_minutes.max(1)
+    }
+
     /// How many hours `day` lasts: 24, or 23 and 25 on daylight-saving change days.
     pub fn hours_in_day(self, day: NaiveDate, tz: Tz) -> u32 {
         let (start, end) = self.bounds(day, tz);
@@ -95,6 +105,30 @@ mod tests {
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("valid instant")
+    }
+
+    /// The slots of every whole hour of `day`.
+    fn hourly_slots(convention: DayConvention, day: NaiveDate) -> Vec<u32> {
+        let (start, end) = convention.bounds(day, Paris);
+        let hours = (end - start).num_hours();
+        (0..hours).map(|h| convention.slot_of(start + Duration::hours(h), Paris, 60)).collect()
+    }
+
+    #[test]
+    fn slots_follow_the_local_clock_on_23_and_25_hour_days() {
+        // Spring 2024: the gas day of 30 March skips 02:00, 20 hours after its 06:00 start.
+        let spring: Vec<u32> = (0..20).chain(21..24).collect();
+        assert_eq!(hourly_slots(DayConvention::GAS, date(2024, 3, 30)), spring);
+        // Autumn 2024: the gas day of 26 October passes 02:00 twice: both get slot 20.
+        let autumn: Vec<u32> = (0..21).chain(20..24).collect();
+        assert_eq!(hourly_slots(DayConvention::GAS, date(2024, 10, 26)), autumn);
+        // An ordinary gas day: slot = rank from 06:00.
+        assert_eq!(hourly_slots(DayConvention::GAS, date(2024, 6, 1)), (0..24).collect::<Vec<_>>());
+        // The calendar day of 27 October 2024: 02:00 twice, slot = the local hour.
+        let calendar: Vec<u32> = (0..3).chain(2..24).collect();
+        assert_eq!(hourly_slots(DayConvention::CALENDAR, date(2024, 10, 27)), calendar);
+        // Quarter-hours: 06:45 is the fourth slot of the gas day.
+        assert_eq!(DayConvention::GAS.slot_of(utc(2024, 6, 1, 4, 45), Paris, 15), 3);
     }
 
     #[test]

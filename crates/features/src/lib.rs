@@ -1,19 +1,24 @@
 #![doc = include_str!("../README.md")]
 
 pub mod as_of;
+mod builder;
 pub mod calendar;
 pub mod daily;
 mod dataset;
+mod day_rows;
+pub mod degree_days;
 mod error;
 mod export;
+mod feature_table;
 pub mod gas_day;
 pub mod intraday;
 mod meters;
-pub mod periods;
+mod period_rows;
 pub mod pool;
 mod prices;
 mod readings;
-pub mod rest_of_day;
+mod rest_of_day_rows;
+pub mod rolling;
 #[cfg(feature = "synth")]
 pub mod synth;
 mod table;
@@ -21,16 +26,19 @@ pub mod target;
 pub mod validate;
 mod weather;
 
-pub use as_of::{FeatureTable, RowKey, daily_features, features};
+pub use as_of::{daily_features, features};
 pub use daily::DailyTotals;
 pub use dataset::Dataset;
 pub use error::{Conflict, Error, Location, Result};
+pub use feature_table::{FeatureTable, RowKey};
 pub use gas_day::DayConvention;
 pub use intraday::{IntradaySnapshot, SnapshotParams};
 pub use meters::{Commodity, DEFAULT_TIMEZONE, Meter, Meters};
 pub use pool::{METER_PREFIX, pool, pooled_meters};
 pub use prices::{Price, PriceSeries};
 pub use readings::{MeterSeries, Readings, format_utc, infer_interval};
+pub use rest_of_day_rows::RATE_HOURS;
+pub use rolling::days_between;
 pub use target::{Shape, Target};
 pub use validate::ValidationReport;
 pub use weather::{SiteWeather, Weather};

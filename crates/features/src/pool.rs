@@ -4,8 +4,8 @@
 use ndarray::{Array2, Axis};
 use vader_models::FeatureMatrix;
 
-use crate::as_of::FeatureTable;
 use crate::error::{Error, Result};
+use crate::feature_table::FeatureTable;
 
 /// Prefix of the meter indicator columns: `meter_L18442` is 1 on that meter's rows.
 pub const METER_PREFIX: &str = "meter_";
@@ -19,12 +19,14 @@ pub fn pooled_meters(names: &[String]) -> Vec<String> {
 /// order of `meters`), and orders rows by decision time, then interval, then meter, so that
 /// the latest rows are last (the early-stopping tail of a global model is the latest period).
 pub fn pool(tables: &[FeatureTable], meters: &[String]) -> Result<FeatureTable> {
-    let first = tables.first().ok_or_else(|| Error::Invalid("nothing to pool".into()))?;
+    // A table without rows (a meter with no day in range) adds nothing, and has no columns.
+    let tables: Vec<&FeatureTable> = tables.iter().filter(|t| !t.keys.is_empty()).collect();
+    let first = *tables.first().ok_or_else(|| Error::Invalid("nothing to pool".into()))?;
     let target = first.target;
     let mut names = first.matrix.names().to_vec();
     names.extend(meters.iter().map(|m| format!("{METER_PREFIX}{m}")));
     let (mut keys, mut actual, mut known, mut rows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for table in tables {
+    for table in &tables {
         if table.matrix.names() != first.matrix.names() || table.target != target {
             return Err(Error::Invalid("pooled tables must share target and columns".into()));
         }

@@ -7,6 +7,7 @@ use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
 use crate::gas_day::DayConvention;
+use crate::meters::Commodity;
 
 /// A forecast target, defined by its day convention and its decision time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,6 +47,16 @@ impl Target {
         match self {
             Self::GasDay | Self::RestOfGasDay => DayConvention::GAS,
             Self::Daily | Self::ElectricityDay => DayConvention::CALENDAR,
+        }
+    }
+
+    /// Whether the target forecasts meters of `commodity`: gas for `gas-day` and
+    /// `rest-of-gas-day`, electricity for `electricity-day`, both for `daily`.
+    pub fn applies_to(self, commodity: Commodity) -> bool {
+        match self {
+            Self::GasDay | Self::RestOfGasDay => commodity == Commodity::Gas,
+            Self::ElectricityDay => commodity == Commodity::Electricity,
+            Self::Daily => true,
         }
     }
 

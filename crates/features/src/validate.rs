@@ -180,7 +180,7 @@ impl ValidationReport {
         let gas_meters_without_capacity = dataset
             .meters
             .iter()
-            .filter(|m| m.commodity == crate::Commodity::Gas && m.capacity_kwh_per_day.is_none())
+            .filter(|m| m.commodity == crate::meters::Commodity::Gas && m.capacity_kwh_per_day.is_none())
             .map(|m| m.meter_id.clone())
             .collect();
         let weather: Vec<SiteWeatherReport> = dataset

@@ -6,10 +6,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::columns;
+use crate::error::Error;
 use crate::error::Result;
 use crate::matrix::FeatureMatrix;
-use crate::model::{Fit, Predict, check_rows};
-use crate::saved::FittedModel;
+use crate::traits::{Family, Fit, Predict, check_rows};
 
 /// Which baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +50,65 @@ impl Baseline {
     }
 }
 
+impl BaselineRule {
+    /// The rule's name: `persistence`, `seasonal-naive`, `mean-7d`, `intraday-5h`.
+    pub fn name(self) -> String {
+        match self {
+            Self::Persistence => "persistence".to_string(),
+            Self::SeasonalNaive => "seasonal-naive".to_string(),
+            Self::MeanOfLastDays(k) => format!("mean-{k}d"),
+            Self::IntradayMean(n) => format!("intraday-{n}h"),
+        }
+    }
+}
+
+/// The baseline family in the registry: `persistence`, `seasonal-naive`, `mean-<k>d`,
+/// `intraday-<n>h`.
+#[derive(Debug)]
+pub struct BaselineFamily;
+
+impl Family for BaselineFamily {
+    type Spec = Baseline;
+    type Fitted = FittedBaseline;
+
+    const NAMES: &'static [&'static str] =
+        &["persistence", "seasonal-naive", "mean-7d", "mean-14d", "mean-28d", "intraday-5h"];
+
+    fn parse(text: &str) -> Option<Result<Baseline>> {
+        let positive = |n: u32, what: &str| {
+            if n == 0 {
+                Err(Error::InvalidParam { name: "window", problem: format!("of {what} must be at least 1") })
+            } else {
+                Ok(n)
+            }
+        };
+        let rule = match text {
+            "persistence" => Ok(BaselineRule::Persistence),
+            "seasonal-naive" => Ok(BaselineRule::SeasonalNaive),
+            other => {
+                if let Some(days) = other.strip_prefix("mean-").and_then(|d| d.strip_suffix('d')) {
+                    days.parse().ok().map(|k| positive(k, text).map(BaselineRule::MeanOfLastDays))?
+                } else {
+                    let hours = other.strip_prefix("intraday-").and_then(|h| h.strip_suffix('h'))?;
+                    hours
+                        .parse()
+                        .ok()
+                        .map(|n| positive(n, text).map(|n| BaselineRule::IntradayMean(n as usize)))?
+                }
+            }
+        };
+        Some(rule.map(Baseline::new))
+    }
+
+    fn name(spec: &Baseline) -> String {
+        spec.rule.name()
+    }
+
+    fn fit(spec: &Baseline, x: &FeatureMatrix, y: &[f64]) -> Result<FittedBaseline> {
+        spec.fit(x, y)
+    }
+}
+
 /// A fitted baseline: the rule, its columns and the fallback level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedBaseline {
@@ -76,13 +135,7 @@ impl Fit for Baseline {
         }
         let known: Vec<f64> = y.iter().copied().filter(|v| v.is_finite()).collect();
         let fallback = if known.is_empty() { 0.0 } else { known.iter().sum::<f64>() / known.len() as f64 };
-        let name = match self.rule {
-            BaselineRule::Persistence => "persistence".to_string(),
-            BaselineRule::SeasonalNaive => "seasonal-naive".to_string(),
-            BaselineRule::MeanOfLastDays(k) => format!("mean-{k}d"),
-            BaselineRule::IntradayMean(n) => format!("intraday-{n}h"),
-        };
-        Ok(FittedBaseline { rule: self.rule, name, columns: cols, fallback })
+        Ok(FittedBaseline { rule: self.rule, name: self.rule.name(), columns: cols, fallback })
     }
 }
 
@@ -117,10 +170,6 @@ impl Predict for FittedBaseline {
                 }
             })
             .collect())
-    }
-
-    fn to_saved(&self) -> Option<FittedModel> {
-        Some(FittedModel::Baseline(self.clone()))
     }
 }
 

@@ -14,8 +14,16 @@ pub enum Error {
         /// What is wrong with it.
         problem: String,
     },
+    /// No model family knows this name.
+    #[error("unknown model {name:?} (known: {known})")]
+    UnknownModel {
+        /// The name given.
+        name: String,
+        /// The names the families know.
+        known: String,
+    },
     /// Not enough observations to apply the model.
-    #[error("needs {needed} complete observations, found {found}")]
+    #[error("needs at least {needed} training rows with a known actual, found {found}")]
     NotEnoughData {
         /// How many are needed.
         needed: usize,

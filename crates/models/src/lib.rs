@@ -7,12 +7,14 @@ pub mod gbm;
 pub mod intraday;
 pub mod linear;
 mod matrix;
-mod model;
 pub mod quantiles;
+pub mod registry;
 pub mod saved;
+mod traits;
 
 pub use error::{Error, Result};
 pub use intraday::{IntradayState, ProjectionRule};
 pub use matrix::FeatureMatrix;
-pub use model::{Fit, FitBoxed, ModelSpec, Predict};
-pub use saved::{FittedModel, ModelFile};
+pub use registry::{FittedModel, ModelSpec};
+pub use saved::ModelFile;
+pub use traits::{Family, Fit, FitBoxed, Predict};

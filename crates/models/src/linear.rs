@@ -23,8 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::matrix::FeatureMatrix;
-use crate::model::{Fit, Predict, check_rows};
-use crate::saved::FittedModel;
+use crate::traits::{Family, Fit, Predict, check_rows};
 
 /// The penalty of a linear model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -70,6 +69,56 @@ impl LinearParams {
             });
         }
         Ok(ValidLinearParams { penalty: self.penalty })
+    }
+}
+
+impl ValidLinearParams {
+    /// The recipe's name: `ols`, `ridge` (λ chosen on a validation tail) or `ridge-<λ>`.
+    pub fn name(&self) -> String {
+        match self.penalty {
+            Penalty::None => "ols".to_string(),
+            Penalty::RidgeCv => "ridge".to_string(),
+            Penalty::Ridge(lambda) => format!("ridge-{lambda}"),
+        }
+    }
+}
+
+/// The linear family in the registry: `ols` (or `linear`), `ridge`, `ridge-<λ>`.
+#[derive(Debug)]
+pub struct LinearFamily;
+
+impl Family for LinearFamily {
+    type Spec = ValidLinearParams;
+    type Fitted = FittedLinear;
+
+    const NAMES: &'static [&'static str] = &["ols", "ridge", "ridge-<λ>"];
+
+    fn parse(text: &str) -> Option<Result<ValidLinearParams>> {
+        let penalty = match text {
+            "ols" | "linear" => Penalty::None,
+            "ridge" => Penalty::RidgeCv,
+            other => {
+                let lambda = other.strip_prefix("ridge-")?;
+                match lambda.parse::<f64>() {
+                    Ok(l) => Penalty::Ridge(l),
+                    Err(_) => {
+                        return Some(Err(Error::InvalidParam {
+                            name: "lambda",
+                            problem: format!("must be a number, got {lambda:?}"),
+                        }));
+                    }
+                }
+            }
+        };
+        Some(LinearParams::new(penalty).check())
+    }
+
+    fn name(spec: &ValidLinearParams) -> String {
+        spec.name()
+    }
+
+    fn fit(spec: &ValidLinearParams, x: &FeatureMatrix, y: &[f64]) -> Result<FittedLinear> {
+        spec.fit(x, y)
     }
 }
 
@@ -128,10 +177,10 @@ impl Fit for ValidLinearParams {
         });
         let t = Array1::from_iter(y.iter().map(|v| (v - y_mean) / y_scale));
 
-        let (lambda, name) = match self.penalty {
-            Penalty::None => (0.0, "ols"),
-            Penalty::Ridge(lambda) => (lambda, "ridge"),
-            Penalty::RidgeCv => (choose_lambda(&z, &t)?, "ridge"),
+        let lambda = match self.penalty {
+            Penalty::None => 0.0,
+            Penalty::Ridge(lambda) => lambda,
+            Penalty::RidgeCv => choose_lambda(&z, &t)?,
         };
         let (coef, intercept) = solve(&z, &t, lambda)?;
         let penalty = if lambda > 0.0 { Penalty::Ridge(lambda) } else { Penalty::None };
@@ -142,7 +191,7 @@ impl Fit for ValidLinearParams {
             });
         }
         Ok(FittedLinear {
-            name: name.to_string(),
+            name: self.name(),
             penalty,
             columns,
             mean,
@@ -235,10 +284,6 @@ impl Predict for FittedLinear {
                 self.y_mean + self.y_scale * z
             })
             .collect())
-    }
-
-    fn to_saved(&self) -> Option<FittedModel> {
-        Some(FittedModel::Linear(self.clone()))
     }
 }
 

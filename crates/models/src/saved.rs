@@ -9,39 +9,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::baseline::FittedBaseline;
 use crate::error::{Error, Result};
-use crate::gbm::FittedGbm;
-use crate::linear::FittedLinear;
 use crate::matrix::FeatureMatrix;
-use crate::model::Predict;
+use crate::registry::FittedModel;
+use crate::traits::Predict;
 
 /// The model-file format this version writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 const FORMAT: &str = "vader-model";
-
-/// Any fitted model, in serializable form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum FittedModel {
-    /// A baseline rule.
-    Baseline(FittedBaseline),
-    /// OLS or ridge.
-    Linear(FittedLinear),
-    /// Gradient-boosted trees.
-    Gbm(FittedGbm),
-}
-
-impl FittedModel {
-    /// The model as a predictor.
-    pub fn as_predictor(&self) -> &dyn Predict {
-        match self {
-            Self::Baseline(m) => m,
-            Self::Linear(m) => m,
-            Self::Gbm(m) => m,
-        }
-    }
-}
 
 /// A model file: one fitted model per meter (or one for all meters), with what it was
 /// trained on.

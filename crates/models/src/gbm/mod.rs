@@ -32,8 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::matrix::FeatureMatrix;
-use crate::model::{Fit, Predict, check_rows};
-use crate::saved::FittedModel;
+use crate::traits::{Family, Fit, Predict, check_rows};
 use binning::Bins;
 use tree::{Growth, grow};
 pub use tree::{Node, Tree};
@@ -129,6 +128,57 @@ impl GbmParams {
             return bad("max_bins", format!("must be in 2..=255, got {}", self.max_bins));
         }
         Ok(ValidGbmParams(self))
+    }
+}
+
+impl ValidGbmParams {
+    /// The recipe's name: `gbm` for squared loss, `gbm-q<τ>` for quantile loss.
+    pub fn name(&self) -> String {
+        match self.0.loss {
+            Loss::Squared => "gbm".to_string(),
+            Loss::Quantile(t) => format!("gbm-q{t}"),
+        }
+    }
+}
+
+/// The boosted-tree family in the registry: `gbm` (squared loss) and `gbm-q<τ>` (quantile loss
+/// at τ), both at the default parameters and correcting the last known day when the matrix
+/// has that column ([`crate::columns::LAST_DAY`]).
+#[derive(Debug)]
+pub struct GbmFamily;
+
+impl Family for GbmFamily {
+    type Spec = ValidGbmParams;
+    type Fitted = FittedGbm;
+
+    const NAMES: &'static [&'static str] = &["gbm", "gbm-q<τ>"];
+
+    fn parse(text: &str) -> Option<Result<ValidGbmParams>> {
+        let loss = match text {
+            "gbm" => Loss::Squared,
+            other => {
+                let tau = other.strip_prefix("gbm-q")?;
+                match tau.parse::<f64>() {
+                    Ok(t) => Loss::Quantile(t),
+                    Err(_) => {
+                        return Some(Err(Error::InvalidParam {
+                            name: "quantile",
+                            problem: format!("must be a number in (0, 1), got {tau:?}"),
+                        }));
+                    }
+                }
+            }
+        };
+        Some(GbmParams { loss, ..GbmParams::default() }.check())
+    }
+
+    fn name(spec: &ValidGbmParams) -> String {
+        spec.name()
+    }
+
+    fn fit(spec: &ValidGbmParams, x: &FeatureMatrix, y: &[f64]) -> Result<FittedGbm> {
+        let offset = x.column(crate::columns::LAST_DAY).map(|_| crate::columns::LAST_DAY.to_string());
+        ValidGbmParams(GbmParams { offset, ..spec.0.clone() }).fit(x, y)
     }
 }
 
@@ -313,12 +363,8 @@ impl Fit for ValidGbmParams {
             let (base, trees, _) = self.boost(&prepared, &all, &[], p.max_rounds.min(200));
             (base, trees)
         };
-        let name = match p.loss {
-            Loss::Squared => "gbm".to_string(),
-            Loss::Quantile(t) => format!("gbm-q{t}"),
-        };
         Ok(FittedGbm {
-            name,
+            name: self.name(),
             columns: x.names().to_vec(),
             loss: p.loss,
             offset: offset_col,
@@ -351,10 +397,6 @@ impl Predict for FittedGbm {
                 self.offset_of(&row) + self.base + self.trees.iter().map(|t| t.predict_row(&row)).sum::<f64>()
             })
             .collect())
-    }
-
-    fn to_saved(&self) -> Option<FittedModel> {
-        Some(FittedModel::Gbm(self.clone()))
     }
 }
 

@@ -1,0 +1,245 @@
+//! A whole backtest as the product runs it: the default models and champion, the test period
+//! from the data, the walk-forward with calibration, euros, A/B verdicts, and the run folder.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use vader_backtest::ab::AbParams;
+use vader_backtest::decisions::{DecisionParams, DecisionRule};
+use vader_backtest::results::{ReferenceSetup, write_forecasts};
+use vader_backtest::run::{BacktestRun, BacktestSpec, Sweep, run};
+use vader_backtest::{Progress, Scope, WalkForwardParams, Window};
+use vader_features::{Dataset, Target};
+use vader_models::ModelSpec;
+
+use super::prices::PriceSources;
+use crate::error::{Error, Result};
+use crate::report::{Report, RunInfo};
+
+/// How a backtest is run; [`BacktestRequest::new`] gives the command line's defaults.
+#[derive(Debug, Clone)]
+pub struct BacktestRequest {
+    /// The forecast target.
+    pub target: Target,
+    /// The models; empty: [`default_models`] of the target.
+    pub models: Vec<ModelSpec>,
+    /// The model in use, which every other is compared with; `None`: [`default_champion`].
+    pub champion: Option<ModelSpec>,
+    /// Only these meters; empty: every meter the target applies to.
+    pub meters: Vec<String>,
+    /// First target day of the test period; `None`: 364 days before `test_to`.
+    pub test_from: Option<NaiveDate>,
+    /// Last target day of the test period; `None`: the last target day of the data.
+    pub test_to: Option<NaiveDate>,
+    /// Days between refits.
+    pub refit_days: u32,
+    /// Train each refit on the last N target days only; `None`: every day known then.
+    pub window_days: Option<u32>,
+    /// One model per meter, or one global model.
+    pub scope: Scope,
+    /// The decision rule of the leaderboard (both are always compared).
+    pub decision: DecisionRule,
+    /// Days replayed before the test period to calibrate the first decisions' quantiles.
+    pub calibration_days: u32,
+    /// Prices to rerun the decisions over, without refitting.
+    pub sweep: Option<Sweep>,
+    /// Where prices come from.
+    pub prices: PriceSources,
+    /// Local hours at which the capacity decision is taken; empty: every whole hour.
+    pub capacity_hours: Vec<u32>,
+    /// The A/B comparisons.
+    pub ab: AbParams,
+    /// Delay before a reading without `received_at` is known, seconds.
+    pub delay_s: i64,
+}
+
+impl BacktestRequest {
+    /// The defaults of `vader backtest` for `target`: the default models, the last year of the
+    /// data, weekly refits on an expanding window, one model per meter, point decisions after a
+    /// 56-day calibration burn-in, A/B tests at 5 %, the SPEC's prices, readings known two
+    /// hours after their interval.
+    pub fn new(target: Target) -> Self {
+        Self {
+            target,
+            models: Vec::new(),
+            champion: None,
+            meters: Vec::new(),
+            test_from: None,
+            test_to: None,
+            refit_days: 7,
+            window_days: None,
+            scope: Scope::PerMeter,
+            decision: DecisionRule::Point,
+            calibration_days: 56,
+            sweep: None,
+            prices: PriceSources::default(),
+            capacity_hours: Vec::new(),
+            ab: AbParams::default(),
+            delay_s: 7200,
+        }
+    }
+}
+
+/// The models a backtest of `target` compares by default: the baselines, OLS, ridge and the
+/// GBM; for `rest-of-gas-day` the day-one rule, persistence, OLS and ridge.
+pub fn default_models(target: Target) -> Vec<ModelSpec> {
+    let names: &[&str] = match target {
+        Target::RestOfGasDay => &["intraday-5h", "persistence", "ols", "ridge"],
+        _ => &["persistence", "seasonal-naive", "mean-7d", "ols", "ridge", "gbm"],
+    };
+    names.iter().filter_map(|n| ModelSpec::named(n).ok()).collect()
+}
+
+/// The champion when none is named: the day-one rule `intraday-5h` on `rest-of-gas-day`,
+/// else `persistence`, when among `models`; else the first model.
+pub fn default_champion(target: Target, models: &[ModelSpec]) -> Option<String> {
+    let preferred = if target == Target::RestOfGasDay { "intraday-5h" } else { "persistence" };
+    ["intraday-5h", "persistence"]
+        .into_iter()
+        .filter(|n| *n == preferred || *n == "persistence")
+        .find(|n| models.iter().any(|m| m.name() == *n))
+        .map(String::from)
+        .or_else(|| models.first().map(ModelSpec::name))
+}
+
+/// A finished backtest: how it was run and what it found.
+#[derive(Debug, Clone)]
+pub struct Backtest {
+    /// How it was run.
+    pub info: RunInfo,
+    /// Forecasts, scores, A/B verdicts, the decisions' gains and the sweep.
+    pub run: BacktestRun,
+}
+
+/// Runs the backtest of `request` on `data`, reporting progress to `progress`.
+pub fn backtest(data: &Dataset, request: &BacktestRequest, progress: &dyn Progress) -> Result<Backtest> {
+    let mut pricing = request.prices.read()?;
+    pricing.capacity_hours = (!request.capacity_hours.is_empty()).then(|| request.capacity_hours.clone());
+    let target = request.target;
+    let mut models = if request.models.is_empty() { default_models(target) } else { request.models.clone() };
+    if let Some(c) = &request.champion
+        && !models.contains(c)
+    {
+        models.insert(0, c.clone());
+    }
+    let champion = match &request.champion {
+        Some(c) => c.name(),
+        None => {
+            default_champion(target, &models).ok_or_else(|| Error::Request("no model to backtest".into()))?
+        }
+    };
+    let meters = data.meters_for(target, &request.meters)?;
+    let (first, last) = data.target_days(&meters, target).ok_or_else(|| {
+        Error::Request(format!("{}: the meters for {target} have no readings", data.dir.display()))
+    })?;
+    let test_to = request.test_to.unwrap_or(last);
+    let test_from = request.test_from.unwrap_or_else(|| test_to - chrono::Days::new(364));
+    if test_from > last || test_to < first {
+        return Err(Error::Request(format!(
+            "the test period {test_from} to {test_to} is outside the data ({}: {target} days {first} to {last}); \
+             choose --test-from and --test-to inside it",
+            data.dir.display()
+        )));
+    }
+    let walk = WalkForwardParams {
+        target,
+        test_from,
+        test_to,
+        refit_days: request.refit_days,
+        window: request.window_days.map_or(Window::Expanding, |days| Window::Sliding { days }),
+        delay_s: request.delay_s,
+        scope: request.scope,
+    };
+    let spec = BacktestSpec {
+        walk,
+        decision: DecisionParams { rule: request.decision, ..DecisionParams::default() },
+        calibration_days: request.calibration_days,
+        champion,
+        ab: request.ab,
+        sweep: request.sweep.clone(),
+    }
+    .check()?;
+    let outcome = run(data, &meters, &models, &spec, &pricing, progress)?;
+    let series_label = |s: &Option<vader_features::PriceSeries>| {
+        s.as_ref().map(|s| format!("{} ({})", s.path().display(), s.coverage()))
+    };
+    let info = RunInfo {
+        vader_version: env!("CARGO_PKG_VERSION").to_string(),
+        data: data.dir.display().to_string(),
+        target: target.to_string(),
+        scope: match request.scope {
+            Scope::PerMeter => "per-meter",
+            Scope::Global => "global",
+        }
+        .to_string(),
+        test_from,
+        test_to,
+        refit_days: request.refit_days,
+        window_days: request.window_days,
+        decision: spec.decision,
+        calibration_days: request.calibration_days,
+        data_delay_s: request.delay_s,
+        meters: meters.iter().map(|m| m.meter_id.clone()).collect(),
+        cost: pricing.params,
+        cost_file: request.prices.cost.as_ref().map(|p| p.display().to_string()),
+        gas_prices: series_label(&pricing.gas),
+        electricity_prices: series_label(&pricing.electricity),
+        ab: request.ab,
+        sweep: request.sweep.clone(),
+    };
+    Ok(Backtest { info, run: outcome })
+}
+
+impl Backtest {
+    /// The setup a regression reference is measured on.
+    pub fn reference_setup(&self) -> ReferenceSetup {
+        let info = &self.info;
+        ReferenceSetup {
+            data: info.data.clone(),
+            target: info.target.clone(),
+            test_from: info.test_from,
+            test_to: info.test_to,
+            refit_days: info.refit_days,
+            scope: info.scope.clone(),
+            decision: info.decision.rule.as_str().to_string(),
+        }
+    }
+
+    /// The report of the run.
+    pub fn report(&self) -> Report<'_> {
+        Report { info: &self.info, run: &self.run }
+    }
+
+    /// Writes every output of the run (`forecasts.parquet`, `summary.json`, `report.md`,
+    /// `report.html`, the plots) into a fresh folder next to `out`, then swaps it into place,
+    /// so a failed write leaves the previous results as they were.
+    pub fn write(&self, out: &Path) -> Result<()> {
+        let name = out
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::Request(format!("{}: the output needs a folder name", out.display())))?;
+        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(Error::io(parent, "creating the folder"))?;
+        let fresh = parent.join(format!(".{name}.new-{}", std::process::id()));
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&fresh);
+        std::fs::create_dir_all(&fresh).map_err(Error::io(&fresh, "creating the folder"))?;
+        let written =
+            write_forecasts(&fresh.join("forecasts.parquet"), &self.info.target, &self.run.forecasts)
+                .map_err(Error::from)
+                .and_then(|()| self.report().write(&fresh));
+        if let Err(e) = written {
+            let _ = std::fs::remove_dir_all(&fresh);
+            return Err(e);
+        }
+        if out.exists() {
+            std::fs::rename(out, &old).map_err(Error::io(out, "moving the previous results aside"))?;
+        }
+        if let Err(e) = std::fs::rename(&fresh, out) {
+            let _ = std::fs::rename(&old, out);
+            return Err(Error::io(out, "writing")(e));
+        }
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(())
+    }
+}

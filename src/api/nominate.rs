@@ -1,0 +1,169 @@
+//! Day-ahead nominations with a saved model: the point forecast, its calibrated interval, and
+//! the quantity nominated (the point, or the cost-optimal quantile at the day's prices).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use vader_backtest::costing::Pricing;
+use vader_backtest::decisions::DecisionRule;
+use vader_features::{Dataset, FeatureTable, Target, features, pool, pooled_meters};
+use vader_models::ModelFile;
+
+use crate::error::{Error, Result};
+
+/// What to nominate.
+#[derive(Debug, Clone)]
+pub struct NominateRequest {
+    /// Target day D (the forecast is made as of its decision time on D-1).
+    pub day: NaiveDate,
+    /// Delay before a reading without `received_at` is known, seconds.
+    pub delay_s: i64,
+    /// Nominate the point forecast, or the quantile that minimises the expected cost.
+    pub decision: DecisionRule,
+    /// The prices of a cost-optimal decision.
+    pub pricing: Pricing,
+}
+
+/// One nomination: a meter and target interval of day D.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Nomination {
+    /// The meter.
+    pub meter_id: String,
+    /// Its name.
+    pub name: String,
+    /// The target (`gas-day`, `electricity-day`, ...).
+    pub target: String,
+    /// Day D.
+    pub day: NaiveDate,
+    /// Start of the target interval (the day, or one settlement period).
+    #[serde(serialize_with = "rfc3339")]
+    pub period_start: DateTime<Utc>,
+    /// When the forecast is made.
+    #[serde(serialize_with = "rfc3339")]
+    pub decision_at: DateTime<Utc>,
+    /// The model recipe.
+    pub model: String,
+    /// The point forecast, kWh.
+    pub point_kwh: f64,
+    /// The calibrated 10 % quantile, kWh (none without calibration residuals).
+    pub q10_kwh: Option<f64>,
+    /// The calibrated 90 % quantile, kWh.
+    pub q90_kwh: Option<f64>,
+    /// The quantile level nominated (cost-optimal decisions only).
+    pub tau: Option<f64>,
+    /// What is nominated, kWh.
+    pub nomination_kwh: f64,
+    /// The slot of the day (its calibration sample).
+    #[serde(skip)]
+    pub slot: u32,
+}
+
+/// An instant as RFC 3339 with a `+00:00` offset, as the CSV writes it.
+fn rfc3339<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339())
+}
+
+/// The nominations of day D, one per meter and target interval.
+#[derive(Debug, Clone)]
+pub struct Nominations {
+    /// The target.
+    pub target: Target,
+    /// The model recipe.
+    pub model: String,
+    /// First and last day the model was trained on.
+    pub trained: (String, String),
+    /// By meter, then interval.
+    pub rows: Vec<Nomination>,
+    /// Meters nominated at the point forecast because the file holds no calibration residuals
+    /// for them (a cost-optimal request only).
+    pub uncalibrated: Vec<String>,
+}
+
+/// Nominates `request.day` for every meter of `file` (read from `path`, named in errors).
+pub fn nominate(
+    data: &Dataset,
+    file: &ModelFile,
+    path: &std::path::Path,
+    request: &NominateRequest,
+) -> Result<Nominations> {
+    let target: Target = file
+        .target
+        .parse()
+        .map_err(|problem: String| Error::ModelFile { path: path.to_path_buf(), problem })?;
+    // A global model (key `*`) names its meters in its indicator columns.
+    let global = file.models.contains_key("*");
+    let meter_ids: Vec<String> =
+        if global { pooled_meters(&file.feature_names) } else { file.models.keys().cloned().collect() };
+    let mut tables: Vec<FeatureTable> = Vec::new();
+    for meter_id in &meter_ids {
+        let meter = data.meters.get(meter_id).ok_or_else(|| Error::ModelFile {
+            path: path.to_path_buf(),
+            problem: format!("meter {meter_id} of the model is not in {}", data.dir.display()),
+        })?;
+        tables.push(features(data, &[meter], target, &[request.day], request.delay_s)?);
+    }
+    if global {
+        tables = vec![pool(&tables, &meter_ids)?];
+    }
+    let at = |t: i64| DateTime::from_timestamp(t, 0).unwrap_or_default();
+    let mut rows: Vec<Nomination> = Vec::new();
+    for table in &tables {
+        file.check_columns(&table.matrix)?;
+        for (key, value) in table.keys.iter().zip(predict(file, table, path)?) {
+            let meter = data.meters.get(&key.meter_id).ok_or_else(|| Error::ModelFile {
+                path: path.to_path_buf(),
+                problem: format!("meter {} of the model is not in {}", key.meter_id, data.dir.display()),
+            })?;
+            rows.push(Nomination {
+                meter_id: meter.meter_id.clone(),
+                name: meter.name.clone(),
+                target: target.to_string(),
+                day: request.day,
+                period_start: at(key.start),
+                decision_at: at(key.decision_at),
+                model: file.model.clone(),
+                point_kwh: value,
+                q10_kwh: None,
+                q90_kwh: None,
+                tau: None,
+                nomination_kwh: value,
+                slot: key.slot,
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.meter_id.cmp(&b.meter_id).then(a.period_start.cmp(&b.period_start)));
+    // Quantiles from the file's calibration residuals, slot by slot of the day.
+    let mut uncalibrated = Vec::new();
+    for r in &mut rows {
+        let q = |tau: f64| file.quantile(&r.meter_id, r.slot as usize, r.point_kwh, tau);
+        (r.q10_kwh, r.q90_kwh) = (q(0.1), q(0.9));
+        if request.decision == DecisionRule::CostOptimal {
+            let meter = data
+                .meters
+                .get(&r.meter_id)
+                .ok_or_else(|| Error::Request(format!("unknown meter {}", r.meter_id)))?;
+            let tau = request.pricing.tau(target, meter, request.day, r.period_start.timestamp())?;
+            match q(tau) {
+                Some(v) => (r.tau, r.nomination_kwh) = (Some(tau), v),
+                None if !uncalibrated.contains(&r.meter_id) => uncalibrated.push(r.meter_id.clone()),
+                None => {}
+            }
+        }
+    }
+    Ok(Nominations {
+        target,
+        model: file.model.clone(),
+        trained: (file.trained_from.clone(), file.trained_until.clone()),
+        rows,
+        uncalibrated,
+    })
+}
+
+/// The model's point forecasts for the rows of one meter's (or the pooled) table.
+fn predict(file: &ModelFile, table: &FeatureTable, path: &std::path::Path) -> Result<Vec<f64>> {
+    let Some(meter_id) = table.keys.first().map(|k| k.meter_id.as_str()) else { return Ok(Vec::new()) };
+    let model = file.model_for(meter_id).ok_or_else(|| Error::ModelFile {
+        path: path.to_path_buf(),
+        problem: format!("no model for meter {meter_id}"),
+    })?;
+    Ok(model.predict(&table.matrix)?)
+}
