@@ -37,12 +37,12 @@ enum Command {
     /// Intraday capacity alert: projected gas-day consumption of each gas meter vs its capacity.
     Capacity(capacity::Args),
     /// Train a model for a forecast target (one per meter) and save it.
-    Train(models::TrainArgs),
+    Train(Box<models::TrainArgs>),
     /// Nominate day D with a saved model, as of D's decision time.
     Nominate(models::NominateArgs),
     /// Replay decisions over a test period (walk-forward), price them in euros, rank the models
     /// and A/B-test each against the champion; writes a report.
-    Backtest(backtest::BacktestArgs),
+    Backtest(Box<backtest::BacktestArgs>),
     /// A/B-test two models from saved backtest results (forecasts.parquet).
     Compare(backtest::CompareArgs),
     /// Write the as-of feature table of a target (CSV or Parquet), for notebooks and other tools.
@@ -57,9 +57,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Capacity(args) => capacity::run(args),
-        Command::Train(args) => models::train_command(args),
+        Command::Train(args) => models::train_command(*args),
         Command::Nominate(args) => models::nominate_command(args),
-        Command::Backtest(args) => backtest::backtest_command(args),
+        Command::Backtest(args) => backtest::backtest_command(*args),
         Command::Compare(args) => backtest::compare_command(args),
         Command::Features(args) => models::features_command(args),
         Command::Dataset(cmd) => dataset::run(cmd),
