@@ -160,3 +160,21 @@ def test_the_test_period_is_the_last_365_days_of_the_group(folder):
     assert (to - fr).astype(int) == 364
     chunks = ip.test_chunks(fr, to)
     assert len(chunks) == 53 and chunks[0][0] == fr and chunks[-1] == (to, to)
+
+
+def test_a_daily_meter_reads_one_total_per_gas_day_known_after_the_day_ends():
+    tz = "Europe/Paris"
+    days = np.arange(np.datetime64("2024-03-28"), np.datetime64("2024-04-03"))
+    b0, b1 = ip.day_bounds(days, 6, tz)  # stamps 05:00Z, then 04:00Z after the spring change
+    start = b0.copy()
+    energy = np.arange(len(days), dtype=float) + 10
+    s = ip.Series("D", start, energy, start + 86400 + 7200, ip.infer_interval(start), received=False, delay=7200)
+    assert s.daily and s.usable.all()
+    d, total, complete, complete_at, _, _ = ip.daily_totals(s, 6, tz, days[0], len(days))
+    assert complete.all() and list(total) == list(energy)
+    # Known two hours after each gas day's own end: 23 hours after the start on 2024-03-30.
+    assert list(complete_at) == list(b1 + 7200)
+    assert (b1 - b0)[2] == 23 * HOUR
+    # A reading stamped off its gas day's start does not count.
+    shifted = ip.Series("D", start + HOUR, energy, start + 86400 + 7200, 86400, received=False)
+    assert not ip.daily_totals(shifted, 6, tz, days[0], len(days))[2].any()
