@@ -137,7 +137,7 @@ pub fn backtest(data: &Dataset, request: &BacktestRequest, progress: &dyn Progre
     if test_from > last || test_to < first {
         return Err(Error::Request(format!(
             "the test period {test_from} to {test_to} is outside the data ({}: {target} days {first} to {last}); \
-             choose --test-from and --test-to inside it",
+             choose a test period inside it",
             data.dir.display()
         )));
     }

@@ -81,8 +81,8 @@ pub enum Error {
     /// A refit found no training row whose actual was known by its decision time.
     #[error(
         "meter {meter_id}, model {model}: nothing to train on at the refit for {refit_day} (no earlier target \
-         day whose actual was known by {refit_at}); start the test period later (--test-from), after at least \
-         a few weeks of data"
+         day whose actual was known by {refit_at}); the replay starts with the calibration days before the test \
+         period: start the test period later or calibrate on fewer days before it"
     )]
     NoTrainingRows {
         /// The meter (or `*` for a global model).
@@ -108,7 +108,7 @@ pub enum Error {
     /// No forecast of the test period has a known actual, so nothing can be scored.
     #[error(
         "no forecast between {from} and {to} has a known actual: the data has no complete target day there; \
-         choose --test-from and --test-to inside the data ({span})"
+         choose a test period inside the data ({span})"
     )]
     NothingToScore {
         /// First target day of the test period.
