@@ -6,7 +6,7 @@
 //!
 //! - [`api`]: the use cases (the capacity alert, train, nominate, backtest, compare, the
 //!   feature table), each a function from a typed request to a typed result;
-//! - [`report`], [`picture`], [`format`]: the backtest report, the alert's picture, and how
+//! - [`report`], [`picture`], [`format`](mod@format): the backtest report, the alert's picture, and how
 //!   numbers are written for people;
 //! - the member crates, re-exported: [`features`] (`vader-features`: reading and validating
 //!   meter data, gas days, as-of features), [`models`] (`vader-models`: predictors, light
