@@ -796,7 +796,7 @@ def kwh(v: float) -> str:
 
 
 def eur(v: float) -> str:
-    return f"{v:.3f}" if abs(v) < 10 else f"{v:,.0f}"
+    return f"{v:.3f}" if abs(v) < 10 else (f"{v:.2f}" if abs(v) < 1000 else f"{v:,.0f}")
 
 
 def pct_lower(winner: float, loser: float) -> float:
@@ -916,6 +916,8 @@ def parse(argv):
     ap.add_argument("--out", default=str(HERE / "independent-results.md"), help="Markdown table written here")
     ap.add_argument("--work", default="/tmp/independent-peer", help="vader's reports and the peer's forecasts")
     ap.add_argument("--skip-vader", action="store_true", help="peer only (no table comparison)")
+    ap.add_argument("--meters", help="only these meters (comma-separated ids; vader gets --meters too), e.g. a "
+                    "meter whose readings end before its folder's common test period")
     return ap.parse_args(argv)
 
 
@@ -939,7 +941,13 @@ def main(argv=None) -> int:
     results = []
     for data in datas:
         meters, series, weather = read_folder(REPO / data, int(args.data_delay_hours * 3600))
-        for group in groups_of(data, meters, series, electricity_target):
+        groups = groups_of(data, meters, series, electricity_target)
+        if args.meters:
+            keep = set(args.meters.split(","))
+            groups = [Group(g.data, g.target, [m for m in g.meters if m in keep], [m for m in g.meters if m in keep],
+                            g.label + ": " + ", ".join(m for m in g.meters if m in keep))
+                      for g in groups if keep & set(g.meters)]
+        for group in groups:
             costs = gas_costs(args.gas_price, args.gas_small_adjustment_long, args.gas_small_adjustment_short) \
                 if group.label == "gas" else electricity_costs(args.electricity_price, args.electricity_k_long,
                                                                args.electricity_k_short)
@@ -947,7 +955,7 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             peer = run_group(group, meters, series, weather, costs, args, log)
             log(f"  peer done in {time.perf_counter() - t0:.0f} s")
-            slug = f"{Path(data).name}-{group.label}-{group.target.name}"
+            slug = "".join(c if c.isalnum() or c in "._-" else "-" for c in f"{Path(data).name}-{group.label}-{group.target.name}")
             for name, f in peer["forecasts"].items():
                 f.to_parquet(work / f"peer-{slug}-{name}.parquet", index=False)
             r = {"group": group, "peer": peer, "vader_rows": [], "match": "", "period_note": ""}
