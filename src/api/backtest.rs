@@ -93,12 +93,12 @@ pub fn default_models(target: Target) -> Vec<ModelSpec> {
 /// The champion when none is named: the day-one rule `intraday-5h` on `rest-of-gas-day`,
 /// else `persistence`, when among `models`; else the first model.
 pub fn default_champion(target: Target, models: &[ModelSpec]) -> Option<String> {
-    let preferred = if target == Target::RestOfGasDay { "intraday-5h" } else { "persistence" };
-    ["intraday-5h", "persistence"]
-        .into_iter()
-        .filter(|n| *n == preferred || *n == "persistence")
-        .find(|n| models.iter().any(|m| m.name() == *n))
-        .map(String::from)
+    let preferred: &[&str] =
+        if target == Target::RestOfGasDay { &["intraday-5h", "persistence"] } else { &["persistence"] };
+    preferred
+        .iter()
+        .find(|n| models.iter().any(|m| m.name() == **n))
+        .map(|n| n.to_string())
         .or_else(|| models.first().map(ModelSpec::name))
 }
 

@@ -52,9 +52,6 @@ pub struct Nomination {
     pub tau: Option<f64>,
     /// What is nominated, kWh.
     pub nomination_kwh: f64,
-    /// The slot of the day (its calibration sample).
-    #[serde(skip)]
-    pub slot: u32,
 }
 
 /// An instant as RFC 3339 with a `+00:00` offset, as the CSV writes it.
@@ -106,13 +103,25 @@ pub fn nominate(
     }
     let at = |t: i64| DateTime::from_timestamp(t, 0).unwrap_or_default();
     let mut rows: Vec<Nomination> = Vec::new();
+    let mut uncalibrated = Vec::new();
     for table in &tables {
         file.check_columns(&table.matrix)?;
-        for (key, value) in table.keys.iter().zip(predict(file, table, path)?) {
+        for (key, point) in table.keys.iter().zip(predict(file, table, path)?) {
             let meter = data.meters.get(&key.meter_id).ok_or_else(|| Error::ModelFile {
                 path: path.to_path_buf(),
                 problem: format!("meter {} of the model is not in {}", key.meter_id, data.dir.display()),
             })?;
+            // Quantiles from the file's calibration residuals of the row's slot of the day.
+            let q = |tau: f64| file.quantile(&key.meter_id, key.slot as usize, point, tau);
+            let (mut tau, mut nomination) = (None, point);
+            if request.decision == DecisionRule::CostOptimal {
+                let level = request.pricing.tau(target, meter, request.day, key.start)?;
+                match q(level) {
+                    Some(v) => (tau, nomination) = (Some(level), v),
+                    None if !uncalibrated.contains(&key.meter_id) => uncalibrated.push(key.meter_id.clone()),
+                    None => {}
+                }
+            }
             rows.push(Nomination {
                 meter_id: meter.meter_id.clone(),
                 name: meter.name.clone(),
@@ -121,34 +130,16 @@ pub fn nominate(
                 period_start: at(key.start),
                 decision_at: at(key.decision_at),
                 model: file.model.clone(),
-                point_kwh: value,
-                q10_kwh: None,
-                q90_kwh: None,
-                tau: None,
-                nomination_kwh: value,
-                slot: key.slot,
+                point_kwh: point,
+                q10_kwh: q(0.1),
+                q90_kwh: q(0.9),
+                tau,
+                nomination_kwh: nomination,
             });
         }
     }
     rows.sort_by(|a, b| a.meter_id.cmp(&b.meter_id).then(a.period_start.cmp(&b.period_start)));
-    // Quantiles from the file's calibration residuals, slot by slot of the day.
-    let mut uncalibrated = Vec::new();
-    for r in &mut rows {
-        let q = |tau: f64| file.quantile(&r.meter_id, r.slot as usize, r.point_kwh, tau);
-        (r.q10_kwh, r.q90_kwh) = (q(0.1), q(0.9));
-        if request.decision == DecisionRule::CostOptimal {
-            let meter = data
-                .meters
-                .get(&r.meter_id)
-                .ok_or_else(|| Error::Request(format!("unknown meter {}", r.meter_id)))?;
-            let tau = request.pricing.tau(target, meter, request.day, r.period_start.timestamp())?;
-            match q(tau) {
-                Some(v) => (r.tau, r.nomination_kwh) = (Some(tau), v),
-                None if !uncalibrated.contains(&r.meter_id) => uncalibrated.push(r.meter_id.clone()),
-                None => {}
-            }
-        }
-    }
+    uncalibrated.sort();
     Ok(Nominations {
         target,
         model: file.model.clone(),

@@ -17,7 +17,7 @@ use vader_backtest::run::{BacktestRun, Sweep, SweepPoint};
 
 use crate::error::{Error, Result};
 use crate::fonts::register_fonts;
-use crate::format::{EnergyUnit, money, p_value, verdict_line};
+use crate::format::{EnergyUnit, decision_verdict, money, p_value, verdict_line};
 
 mod plots;
 
@@ -305,7 +305,7 @@ impl Report<'_> {
                     money(t.ci_low),
                     money(t.ci_high),
                     t.dm.map_or("n/a".into(), |d| p_value(d.p_value).replace("= ", "")),
-                    t.verdict.as_str().replace("challenger", "cost-optimal").replace("champion", "point")
+                    decision_verdict(t.verdict)
                 )?,
                 None => writeln!(md, " | | | too few days |")?,
             }
