@@ -113,8 +113,8 @@ def main(src: str, out: str) -> None:
     capacity = math.ceil(twelfth / 10_000) * 10_000
     with open(os.path.join(out, "meters.csv"), "w", newline="") as g:
         w = csv.writer(g, lineterminator="\n")
-        w.writerow(["meter_id", "name", "site", "commodity", "capacity_kwh_per_day", "timezone"])
-        w.writerow([*METER, capacity, TIMEZONE])
+        w.writerow(["meter_id", "name", "site", "commodity", "capacity_kwh_per_day", "timezone", "country"])
+        w.writerow([*METER, capacity, TIMEZONE, "US"])
     print(
         f"wrote {out}: {len(kept)} quarter-hours, {len(dropped)} out-of-sequence rows dropped "
         f"(source lines {', '.join(str(line) for line, _ in dropped)}); {len(complete)} complete gas days, "

@@ -44,10 +44,10 @@ def main(src: str, out: str) -> None:
     p97 = totals[min(len(totals) - 1, math.ceil(0.97 * len(totals)) - 1)]
     with open(os.path.join(out, "meters.csv"), "w", newline="") as g:
         w = csv.writer(g, lineterminator="\n")
-        w.writerow(["meter_id", "name", "site", "commodity", "capacity_kwh_per_day", "timezone"])
+        w.writerow(["meter_id", "name", "site", "commodity", "capacity_kwh_per_day", "timezone", "country"])
         for meter_id, name, site, commodity in METERS.values():
             capacity = f"{math.ceil(p97)}" if commodity == "gas" else ""
-            w.writerow([meter_id, name, site, commodity, capacity, "Europe/London"])
+            w.writerow([meter_id, name, site, commodity, capacity, "Europe/London", "GB"])
     with open(os.path.join(src, "eemeter_uk_temperature_long.csv"), newline="") as f, open(
         os.path.join(out, "weather.csv"), "w", newline=""
     ) as g:

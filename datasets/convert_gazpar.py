@@ -65,8 +65,8 @@ def main(src: str, out: str) -> None:
     capacity = math.ceil(twelfth / 10) * 10
     with open(os.path.join(out, "meters.csv"), "w", newline="") as g:
         w = csv.writer(g, lineterminator="\n")
-        w.writerow(["meter_id", "name", "site", "commodity", "capacity_kwh_per_day", "timezone"])
-        w.writerow([*METER, capacity, TIMEZONE])
+        w.writerow(["meter_id", "name", "site", "commodity", "capacity_kwh_per_day", "timezone", "country"])
+        w.writerow([*METER, capacity, TIMEZONE, "FR"])
     print(f"wrote {out}: {len(rows)} daily readings, capacity {capacity} kWh/day (12th-largest day {twelfth:g})")
 
 

@@ -87,8 +87,8 @@ def main(src: str, out: str) -> None:
             w.writerow([METER[0], utc(first), energy])
     with open(os.path.join(out, "meters.csv"), "w", newline="") as g:
         w = csv.writer(g, lineterminator="\n")
-        w.writerow(["meter_id", "name", "site", "commodity", "capacity_kwh_per_day", "timezone"])
-        w.writerow([*METER, "", TIMEZONE])
+        w.writerow(["meter_id", "name", "site", "commodity", "capacity_kwh_per_day", "timezone", "country"])
+        w.writerow([*METER, "", TIMEZONE, "FR"])
     print(f"wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 

@@ -153,6 +153,8 @@ mod tests {
             commodity,
             capacity_kwh_per_day: capacity,
             timezone: vader_features::DEFAULT_TIMEZONE,
+            country: None,
+            subdivision: None,
         }
     }
 

@@ -201,6 +201,8 @@ mod tests {
             commodity,
             capacity_kwh_per_day: Some(1e9),
             timezone: vader_features::DEFAULT_TIMEZONE,
+            country: None,
+            subdivision: None,
         }
     }
 

@@ -8,6 +8,8 @@
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use crate::calendar::{CALENDAR_FEATURES, CLOSED, SiteCalendar, calendar_features};
+use crate::covariates::{Covariates, StepSeries};
 use crate::daily::DailyTotals;
 use crate::dataset::Dataset;
 use crate::error::Result;
@@ -15,7 +17,7 @@ use crate::feature_table::{FeatureTable, TableBuilder};
 use crate::meters::Meter;
 use crate::readings::MeterSeries;
 use crate::target::Target;
-use crate::weather::SiteWeather;
+use crate::weather::{SiteWeather, Temperatures};
 
 /// What one meter's rows are built from.
 pub(crate) struct MeterInputs<'a> {
@@ -33,6 +35,12 @@ pub(crate) struct MeterInputs<'a> {
     pub(crate) target: Target,
     /// Delay before a reading without `received_at` is known, seconds.
     pub(crate) delay_s: i64,
+    /// The meter's public holidays and closures.
+    pub(crate) calendar: &'a SiteCalendar,
+    /// Whether the rows carry the `closed` column (the data folder has a closures file).
+    pub(crate) with_closures: bool,
+    /// The covariate columns, each with the meter's series (if it has one).
+    pub(crate) covariates: Vec<(String, Option<&'a StepSeries>)>,
 }
 
 impl MeterInputs<'_> {
@@ -43,7 +51,28 @@ impl MeterInputs<'_> {
 
     /// Mean temperature over `[start, end)` as forecast at `at` (NaN without weather).
     pub(crate) fn temperature(&self, start: i64, end: i64, at: i64) -> f64 {
-        self.weather.map_or(f64::NAN, |w| w.mean_temperature(start, end, at))
+        self.temperatures(start, end, at).mean
+    }
+
+    /// Mean, minimum and maximum temperature over `[start, end)` as forecast at `at`.
+    pub(crate) fn temperatures(&self, start: i64, end: i64, at: i64) -> Temperatures {
+        self.weather.map_or(Temperatures::UNKNOWN, |w| w.temperatures(start, end, at))
+    }
+
+    /// Pushes the calendar columns of `day`: weekday, holiday, bridge, season, and `closed`
+    /// when the data has closures.
+    pub(crate) fn push_calendar(&self, day: NaiveDate, out: &mut TableBuilder) {
+        out.push_all(&CALENDAR_FEATURES, calendar_features(day, self.calendar));
+        if self.with_closures {
+            out.push(CLOSED, f64::from(u8::from(self.calendar.is_closed(day))));
+        }
+    }
+
+    /// Pushes the covariate columns over `[start, end)` as known at `at`.
+    pub(crate) fn push_covariates(&self, start: i64, end: i64, at: i64, out: &mut TableBuilder) {
+        for (name, series) in &self.covariates {
+            out.push(name, series.map_or(f64::NAN, |s| s.mean(start, end, at)));
+        }
     }
 }
 
@@ -86,6 +115,11 @@ pub(crate) fn build<R: TargetRows>(
             weather: data.weather.as_ref().and_then(|w| w.site(&meter.site)),
             target,
             delay_s,
+            calendar: data.calendars.of(&meter.meter_id),
+            with_closures: data.calendars.has_closures(),
+            covariates: data.covariates.as_ref().map_or_else(Vec::new, |c| {
+                c.names().iter().map(|n| (Covariates::column(n), c.for_meter(meter, n))).collect()
+            }),
         };
         let prepared = rows.prepare(&inputs);
         for &day in days {

@@ -1,4 +1,5 @@
-//! Calendar facts of a day: French public holidays (with the Easter-based ones) and bridge days.
+//! Calendar facts of a day: public holidays (the meter's calendar, French by default), bridge
+//! days and planned closures.
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -11,6 +12,9 @@
 //! ```
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
+
+use crate::closures::Closure;
+use crate::holidays::Holidays;
 
 /// Easter Sunday of `year` in the Gregorian calendar (anonymous Gregorian algorithm).
 pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
@@ -44,15 +48,42 @@ pub fn is_french_holiday(day: NaiveDate) -> bool {
         })
 }
 
-/// Whether `day` is a bridge day ("pont"): a Monday before a Tuesday holiday or a Friday after
-/// a Thursday holiday, which many sites take off.
+/// Whether `day` is a bridge day of the French calendar ("pont"): see
+/// [`SiteCalendar::is_bridge_day`].
 pub fn is_bridge_day(day: NaiveDate) -> bool {
-    let next_to_holiday = match day.weekday() {
-        Weekday::Mon => day.succ_opt().is_some_and(is_french_holiday),
-        Weekday::Fri => day.pred_opt().is_some_and(is_french_holiday),
-        _ => false,
-    };
-    next_to_holiday && !is_french_holiday(day)
+    SiteCalendar::default().is_bridge_day(day)
+}
+
+/// What a meter's site knows about its days: its public holidays and its planned closures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SiteCalendar {
+    /// The public holidays of the meter's country (and subdivision).
+    pub holidays: Holidays,
+    /// The closures that apply to the meter.
+    pub closures: Vec<Closure>,
+}
+
+impl SiteCalendar {
+    /// Whether `day` is a public holiday.
+    pub fn is_holiday(&self, day: NaiveDate) -> bool {
+        self.holidays.contains(day)
+    }
+
+    /// Whether `day` is a bridge day: a Monday before a Tuesday holiday or a Friday after a
+    /// Thursday holiday, which many sites take off.
+    pub fn is_bridge_day(&self, day: NaiveDate) -> bool {
+        let next_to_holiday = match day.weekday() {
+            Weekday::Mon => day.succ_opt().is_some_and(|d| self.is_holiday(d)),
+            Weekday::Fri => day.pred_opt().is_some_and(|d| self.is_holiday(d)),
+            _ => false,
+        };
+        next_to_holiday && !self.is_holiday(day)
+    }
+
+    /// Whether a planned closure covers `day`.
+    pub fn is_closed(&self, day: NaiveDate) -> bool {
+        self.closures.iter().any(|c| c.covers(day))
+    }
 }
 
 /// Names of the calendar feature columns of [`calendar_features`], in order.
@@ -61,9 +92,12 @@ pub const CALENDAR_FEATURES: [&str; 10] = [
     "doy_cos",
 ];
 
-/// Calendar features of a target day: weekday indicators (Sunday is the reference), French
-/// public holiday, bridge day, and day of year on the unit circle.
-pub fn calendar_features(day: NaiveDate) -> [f64; 10] {
+/// Name of the closure column, present when the data folder has a closures file.
+pub const CLOSED: &str = "closed";
+
+/// Calendar features of a target day: weekday indicators (Sunday is the reference), public
+/// holiday and bridge day of the meter's calendar, and day of year on the unit circle.
+pub fn calendar_features(day: NaiveDate, calendar: &SiteCalendar) -> [f64; 10] {
     let flag = |b: bool| f64::from(u8::from(b));
     let dow = day.weekday();
     let angle = std::f64::consts::TAU * f64::from(day.ordinal0()) / 365.25;
@@ -74,8 +108,8 @@ pub fn calendar_features(day: NaiveDate) -> [f64; 10] {
         flag(dow == Weekday::Thu),
         flag(dow == Weekday::Fri),
         flag(dow == Weekday::Sat),
-        flag(is_french_holiday(day)),
-        flag(is_bridge_day(day)),
+        flag(calendar.is_holiday(day)),
+        flag(calendar.is_bridge_day(day)),
         angle.sin(),
         angle.cos(),
     ]

@@ -35,7 +35,9 @@ impl DailyTotals {
         let (mut start, mut end) = bounds(convention, day, tz);
         let (mut sum, mut count, mut last_known) = (0.0, 0_i64, i64::MIN);
         let flush = |out: &mut Self, start: i64, end: i64, sum: f64, count: i64, last_known: i64| {
-            let expected = if series.interval_s > 0 { (end - start) / series.interval_s } else { 0 };
+            // Rounded, so that a daily reading completes a 23- or 25-hour day too.
+            let step = series.interval_s;
+            let expected = if step > 0 { (end - start + step / 2) / step } else { 0 };
             let complete = expected > 0 && count == expected;
             out.total_kwh.push(sum);
             out.complete.push(complete);
@@ -110,5 +112,30 @@ mod tests {
         assert_eq!(daily.known_total(day, last_end + 7200), Some(25.0));
         // The next day has one reading: incomplete.
         assert_eq!(daily.final_total(day.succ_opt().expect("date")), None);
+    }
+
+    #[test]
+    fn one_daily_reading_completes_a_gas_day_of_23_24_or_25_hours() {
+        // Gas-day indexes read at 06:00 Paris time around both changes of 2024: 04:00 UTC in
+        // summer, 05:00 UTC in winter, so consecutive starts are 23, 24 or 25 hours apart.
+        let at = |d: &str| {
+            chrono::DateTime::parse_from_rfc3339(d).map(|t| t.timestamp()).expect("time")
+        };
+        let starts = [
+            "2024-03-30T05:00:00Z", // 23-hour gas day (spring change on the 31st)
+            "2024-03-31T04:00:00Z",
+            "2024-10-26T04:00:00Z", // 25-hour gas day
+            "2024-10-27T05:00:00Z",
+            "2024-10-28T05:00:00Z",
+        ];
+        let series = MeterSeries::new("M", starts.iter().map(|d| at(d)).collect(), vec![10.0; 5]);
+        assert_eq!(series.interval_s, 86_400);
+        assert!((0..5).all(|i| series.is_usable(i)));
+        let daily = DailyTotals::of(&series, DayConvention::GAS, Paris, 7200);
+        let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).expect("date");
+        for day in [d(3, 30), d(3, 31), d(10, 26), d(10, 27), d(10, 28)] {
+            assert_eq!(daily.final_total(day), Some(10.0), "{day}");
+        }
+        assert_eq!(daily.final_total(d(4, 1)), None);
     }
 }

@@ -2,9 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::{BTreeSet, HashMap};
+
 use chrono::{DateTime, NaiveDate};
 
+use crate::calendar::SiteCalendar;
+use crate::closures::{self, Closure};
+use crate::covariates::Covariates;
 use crate::error::{Error, Result};
+use crate::holidays::{CalendarKey, calendars_for};
 use crate::meters::{Meter, Meters};
 use crate::readings::Readings;
 use crate::target::Target;
@@ -14,7 +20,12 @@ use crate::weather::Weather;
 ///
 /// - `readings.parquet` or `readings.csv` (required),
 /// - `meters.csv` or `meters.parquet` (required),
-/// - `weather.parquet` or `weather.csv` (optional).
+/// - `weather.parquet` or `weather.csv` (optional),
+/// - `closures.csv` or `closures.parquet` (optional): planned shutdowns ([`crate::closures`]),
+/// - `covariates.csv` or `covariates.parquet` (optional): values known in advance
+///   ([`crate::covariates`]),
+/// - `holidays.csv` (optional): public-holiday calendars that the shipped ones lack
+///   ([`crate::holidays`]).
 #[derive(Debug, Clone)]
 pub struct Dataset {
     /// The folder.
@@ -25,6 +36,50 @@ pub struct Dataset {
     pub meters: Meters,
     /// The weather, if the folder has a weather file.
     pub weather: Option<Weather>,
+    /// Each meter's calendar: its public holidays and planned closures.
+    pub calendars: Calendars,
+    /// Values known in advance, if the folder has a covariates file.
+    pub covariates: Option<Covariates>,
+}
+
+/// The calendars of a dataset's meters.
+#[derive(Debug, Clone, Default)]
+pub struct Calendars {
+    by_meter: HashMap<String, SiteCalendar>,
+    default: SiteCalendar,
+    closures: bool,
+}
+
+impl Calendars {
+    /// The calendars of `meters`: holidays from each meter's country (the data folder's own
+    /// `holidays.csv` first, when `folder_table` names it), closures from `closures`.
+    pub fn new(meters: &Meters, folder_table: Option<&Path>, closures: Option<Vec<Closure>>) -> Result<Self> {
+        let keys: BTreeSet<CalendarKey> = meters.iter().filter_map(Meter::calendar_key).collect();
+        let holidays = calendars_for(&keys, folder_table)?;
+        let has_closures = closures.is_some();
+        let closures = closures.unwrap_or_default();
+        let by_meter = meters
+            .iter()
+            .map(|m| {
+                let calendar = SiteCalendar {
+                    holidays: m.calendar_key().and_then(|k| holidays.get(&k).cloned()).unwrap_or_default(),
+                    closures: closures.iter().filter(|c| c.applies_to(&m.meter_id, &m.site)).cloned().collect(),
+                };
+                (m.meter_id.clone(), calendar)
+            })
+            .collect();
+        Ok(Self { by_meter, default: SiteCalendar::default(), closures: has_closures })
+    }
+
+    /// The calendar of a meter (the French one, without closures, for a meter not listed).
+    pub fn of(&self, meter_id: &str) -> &SiteCalendar {
+        self.by_meter.get(meter_id).unwrap_or(&self.default)
+    }
+
+    /// Whether the data folder has a closures file (then the features have a `closed` column).
+    pub fn has_closures(&self) -> bool {
+        self.closures
+    }
 }
 
 impl Dataset {
@@ -40,7 +95,11 @@ impl Dataset {
         let readings = Readings::read(&find(dir, "readings", true)?.unwrap_or_default())?;
         let meters = Meters::read(&find(dir, "meters", true)?.unwrap_or_default())?;
         let weather = find(dir, "weather", false)?.map(|p| Weather::read(&p)).transpose()?;
-        Ok(Self { dir: dir.to_path_buf(), readings, meters, weather })
+        let closures = find(dir, "closures", false)?.map(|p| closures::read(&p, &meters)).transpose()?;
+        let holidays = Some(dir.join("holidays.csv")).filter(|p| p.is_file());
+        let calendars = Calendars::new(&meters, holidays.as_deref(), closures)?;
+        let covariates = find(dir, "covariates", false)?.map(|p| Covariates::read(&p, &meters)).transpose()?;
+        Ok(Self { dir: dir.to_path_buf(), readings, meters, weather, calendars, covariates })
     }
 }
 

@@ -8,7 +8,6 @@ use chrono::NaiveDate;
 use vader_models::{IntradayState, ProjectionRule, columns};
 
 use crate::builder::{MeterInputs, TargetRows};
-use crate::calendar::{CALENDAR_FEATURES, calendar_features};
 use crate::degree_days::degree_days;
 use crate::feature_table::{RowKey, TableBuilder};
 use crate::intraday::{IntradaySnapshot, SnapshotParams};
@@ -80,19 +79,22 @@ impl TargetRows for DayRows {
         out.push("eve_known_hours", snap.hours_covered);
 
         // Calendar of the target day.
-        out.push_all(&CALENDAR_FEATURES, calendar_features(day));
+        m.push_calendar(day, out);
 
         // Weather of the target day (and the change from the eve).
-        let temp = |d: NaiveDate| {
+        let temps = |d: NaiveDate| {
             let (s, e) = convention.bounds(d, m.tz);
-            m.temperature(s.timestamp(), e.timestamp(), at)
+            m.temperatures(s.timestamp(), e.timestamp(), at)
         };
-        let t = temp(day);
-        out.push("temp_mean", t);
-        out.push_all(&["hdd", "cdd"], degree_days(t));
-        out.push("temp_change", t - day.pred_opt().map_or(f64::NAN, temp));
+        let t = temps(day);
+        out.push("temp_mean", t.mean);
+        out.push_all(&["hdd", "cdd"], degree_days(t.mean));
+        out.push("temp_change", t.mean - day.pred_opt().map_or(f64::NAN, |d| temps(d).mean));
+        out.push("temp_min", t.min);
+        out.push("temp_max", t.max);
 
         let (start, end) = convention.bounds(day, m.tz);
+        m.push_covariates(start.timestamp(), end.timestamp(), at, out);
         let key = RowKey {
             meter_id: m.meter.meter_id.clone(),
             day,

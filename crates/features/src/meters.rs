@@ -61,6 +61,23 @@ pub struct Meter {
     /// The site's time zone, for day boundaries and calendars.
     #[serde(serialize_with = "serialize_tz")]
     pub timezone: Tz,
+    /// The country whose public holidays the site keeps (ISO 3166-1 alpha-2, upper case);
+    /// `None` keeps the French national calendar.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// The subdivision of the country (the ISO 3166-2 part after the dash: `ENG`, `6AE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subdivision: Option<String>,
+}
+
+impl Meter {
+    /// The public-holiday calendar the meter keeps, or `None` for the default French one.
+    pub fn calendar_key(&self) -> Option<crate::holidays::CalendarKey> {
+        self.country.as_ref().map(|country| crate::holidays::CalendarKey {
+            country: country.clone(),
+            subdivision: self.subdivision.clone(),
+        })
+    }
 }
 
 fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -78,7 +95,7 @@ impl Meters {
     /// Columns the meters file must have.
     pub const REQUIRED: [&'static str; 4] = ["meter_id", "name", "site", "commodity"];
     /// Columns the meters file may have.
-    pub const OPTIONAL: [&'static str; 2] = ["capacity_kwh_per_day", "timezone"];
+    pub const OPTIONAL: [&'static str; 4] = ["capacity_kwh_per_day", "timezone", "country", "subdivision"];
 
     /// Reads and checks a meters file (CSV or Parquet).
     pub fn read(path: &Path) -> Result<Self> {
@@ -92,7 +109,12 @@ impl Meters {
         } else {
             vec![None; table.height()]
         };
-        let zones = if table.has("timezone") { table.text("timezone")? } else { vec![None; table.height()] };
+        let optional = |name: &'static str| -> Result<Vec<Option<String>>> {
+            if table.has(name) { table.text(name) } else { Ok(vec![None; table.height()]) }
+        };
+        let zones = optional("timezone")?;
+        let countries = optional("country")?;
+        let subdivisions = optional("subdivision")?;
 
         let mut meters = Self::default();
         for (row, meter_id) in ids.into_iter().enumerate() {
@@ -109,6 +131,16 @@ impl Meters {
                 None => DEFAULT_TIMEZONE,
                 Some(z) => z.parse().map_err(|_| bad("timezone", format!("unknown time zone {z:?}")))?,
             };
+            let country = countries[row].as_deref().map(str::to_ascii_uppercase);
+            if let Some(c) = &country
+                && !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+            {
+                return Err(bad("country", format!("expected an ISO 3166-1 alpha-2 code such as GB, found {c:?}")));
+            }
+            let subdivision = subdivisions[row].as_deref().map(str::to_ascii_uppercase);
+            if subdivision.is_some() && country.is_none() {
+                return Err(bad("subdivision", "a subdivision needs a country".into()));
+            }
             if let Some(&first) = meters.by_id.get(&meter_id) {
                 return Err(Error::DuplicateMeter {
                     location: table.location(row),
@@ -124,6 +156,8 @@ impl Meters {
                 commodity,
                 capacity_kwh_per_day: capacity,
                 timezone,
+                country,
+                subdivision,
             });
         }
         Ok(meters)

@@ -12,7 +12,6 @@ use chrono::NaiveDate;
 use vader_models::columns;
 
 use crate::builder::{MeterInputs, TargetRows};
-use crate::calendar::{CALENDAR_FEATURES, calendar_features};
 use crate::degree_days::degree_days;
 use crate::feature_table::{RowKey, TableBuilder};
 use crate::rolling::{mean_if_enough, std_if_enough};
@@ -66,7 +65,7 @@ impl TargetRows for PeriodRows {
         let day_mean: Vec<f64> = (1..=8).filter_map(known_day).collect();
         let day_mean = mean_if_enough(&day_mean, 7);
         let (day_start, day_end) = convention.bounds(day, m.tz);
-        let calendar = calendar_features(day);
+        let day_temps = m.temperatures(day_start.timestamp(), day_end.timestamp(), at);
         let step = slots.step;
         let mut t = day_start.timestamp();
         while t < day_end.timestamp() {
@@ -91,10 +90,14 @@ impl TargetRows for PeriodRows {
             let slot_angle = std::f64::consts::TAU * f64::from(slot) / f64::from(slots.slots_per_day);
             out.push("slot_sin", slot_angle.sin());
             out.push("slot_cos", slot_angle.cos());
-            out.push_all(&CALENDAR_FEATURES, calendar);
+            m.push_calendar(day, out);
             let temp = m.temperature(t - 1800, t + step + 1800, at);
             out.push("temp", temp);
             out.push_all(&["hdd", "cdd"], degree_days(temp));
+            out.push("temp_day_mean", day_temps.mean);
+            out.push("temp_day_min", day_temps.min);
+            out.push("temp_day_max", day_temps.max);
+            m.push_covariates(t, t + step, at, out);
 
             let here = m.series.range(t, t + 1);
             let (value, known) = match here.start {

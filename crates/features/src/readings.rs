@@ -56,10 +56,14 @@ impl MeterSeries {
         e.is_finite() && e >= 0.0 && self.on_grid(self.start[i])
     }
 
-    /// Whether an interval start lies on the meter's grid (multiples of the interval from
-    /// midnight UTC for intervals up to a day).
+    /// Whether an interval start lies on the meter's grid: multiples of the interval from
+    /// midnight UTC for intervals shorter than a day. A daily reading (a gas-day index read at
+    /// 06:00 local, say) may start at any time: its day is the one its start falls in.
     pub fn on_grid(&self, start: i64) -> bool {
-        self.interval_s <= 0 || 86_400 % self.interval_s != 0 || start.rem_euclid(self.interval_s) == 0
+        self.interval_s <= 0
+            || self.interval_s >= 86_400
+            || 86_400 % self.interval_s != 0
+            || start.rem_euclid(self.interval_s) == 0
     }
 
     /// The instant reading `i` became known: its `received_at`, or else the end of its

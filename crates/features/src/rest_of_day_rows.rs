@@ -9,7 +9,6 @@ use chrono::{NaiveDate, Timelike};
 use vader_models::columns;
 
 use crate::builder::{MeterInputs, TargetRows};
-use crate::calendar::{CALENDAR_FEATURES, calendar_features};
 use crate::degree_days::degree_days;
 use crate::feature_table::{RowKey, TableBuilder};
 use crate::intraday::{IntradaySnapshot, SnapshotParams};
@@ -44,7 +43,6 @@ impl TargetRows for RestOfDayRows {
         let hours_in_day = convention.hours_in_day(day, m.tz);
         let total = m.daily.final_total(day);
         let known_at_end = m.daily.index(day).map_or(i64::MAX, |i| m.daily.complete_at[i]);
-        let calendar = calendar_features(day);
         let mut h = start;
         while h < end {
             let known_day = |k: u64| m.known_day(day, k, h);
@@ -73,9 +71,10 @@ impl TargetRows for RestOfDayRows {
             let hour_angle = std::f64::consts::TAU * f64::from(local_hour) / 24.0;
             out.push("hour_sin", hour_angle.sin());
             out.push("hour_cos", hour_angle.cos());
-            out.push_all(&CALENDAR_FEATURES, calendar);
+            m.push_calendar(day, out);
             out.push("temp_mean", temp);
             out.push_all(&["hdd", "cdd"], degree_days(temp));
+            m.push_covariates(h, end, h, out);
 
             let slot = convention.slot_of(instant, m.tz, 60);
             let key = RowKey { meter_id: m.meter.meter_id.clone(), day, start: h, end, decision_at: h, slot };

@@ -116,6 +116,8 @@ pub fn generate(params: &SynthParams) -> Synthetic {
             commodity,
             capacity_kwh_per_day: capacity,
             timezone: tz,
+            country: None,
+            subdivision: None,
         });
     }
     out

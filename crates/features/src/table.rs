@@ -173,6 +173,19 @@ impl Table {
             .collect()
     }
 
+    /// A calendar-day column (`YYYY-MM-DD` text); every cell must be filled.
+    pub(crate) fn dates(&self, name: &'static str) -> Result<Vec<chrono::NaiveDate>> {
+        self.as_text(name)?
+            .iter()
+            .enumerate()
+            .map(|(row, v)| match v.map(str::trim) {
+                None | Some("") => Err(self.bad(row, name, "empty value".into())),
+                Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map_err(|_| self.bad(row, name, format!("cannot parse {v:?} as a date (YYYY-MM-DD)"))),
+            })
+            .collect()
+    }
+
     /// A UTC timestamp column as Unix seconds; every cell must be filled.
     ///
     /// Text cells must be RFC 3339 with an offset (`2024-01-31T05:00:00Z`); Parquet datetime

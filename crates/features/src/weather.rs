@@ -26,9 +26,17 @@ impl SiteWeather {
     /// latest forecast issued by then (or the observation when there is no `issued_at`); NaN
     /// when nothing is known.
     pub fn mean_temperature(&self, start: i64, end: i64, known_at: i64) -> f64 {
+        self.temperatures(start, end, known_at).mean
+    }
+
+    /// Mean, minimum and maximum of the hourly temperatures in `[start, end)` as known at
+    /// `known_at`, read as [`SiteWeather::mean_temperature`] reads them; NaN when nothing is
+    /// known.
+    pub fn temperatures(&self, start: i64, end: i64, known_at: i64) -> Temperatures {
         let lo = self.timestamp.partition_point(|&t| t < start);
         let hi = self.timestamp.partition_point(|&t| t < end).max(lo);
         let (mut sum, mut n) = (0.0, 0_usize);
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut i = lo;
         while i < hi {
             // Rows of one hour are contiguous and sorted by issue time.
@@ -44,11 +52,33 @@ impl SiteWeather {
             if let Some(v) = value {
                 sum += v;
                 n += 1;
+                min = min.min(v);
+                max = max.max(v);
             }
             i = j;
         }
-        if n == 0 { f64::NAN } else { sum / n as f64 }
+        if n == 0 {
+            Temperatures::UNKNOWN
+        } else {
+            Temperatures { mean: sum / n as f64, min, max }
+        }
     }
+}
+
+/// The temperatures of an interval, °C.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Temperatures {
+    /// Mean of the hourly values.
+    pub mean: f64,
+    /// Lowest hourly value.
+    pub min: f64,
+    /// Highest hourly value.
+    pub max: f64,
+}
+
+impl Temperatures {
+    /// Nothing known: every figure NaN.
+    pub const UNKNOWN: Self = Self { mean: f64::NAN, min: f64::NAN, max: f64::NAN };
 }
 
 /// Temperatures of every site in a weather file.
@@ -123,6 +153,9 @@ mod tests {
         assert_eq!(w.mean_temperature(0, 10_000, 50), 15.0);
         assert_eq!(w.mean_temperature(0, 10_000, 100), 17.0);
         assert!(w.mean_temperature(0, 10_000, -1).is_nan());
+        let t = w.temperatures(0, 10_000, 100);
+        assert_eq!((t.min, t.max), (12.0, 22.0));
+        assert!(w.temperatures(0, 10_000, -1).max.is_nan());
         let observed = SiteWeather { timestamp: vec![3600], temperature_c: vec![5.0], issued_at: None };
         assert_eq!(observed.mean_temperature(0, 10_000, i64::MIN), 5.0);
     }

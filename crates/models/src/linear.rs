@@ -164,6 +164,18 @@ impl Fit for ValidLinearParams {
             if col.is_empty() || s <= 1e-12 * m.abs().max(1.0) {
                 continue;
             }
+            // A column equal (after standardizing) to one already kept adds nothing and makes
+            // least squares singular: daily weather gives equal daily mean, minimum and maximum.
+            let standard = |jj: usize, mm: f64, ss: f64, i: usize| {
+                let v = values[[i, jj]];
+                if v.is_finite() { (v - mm) / ss } else { 0.0 }
+            };
+            let duplicate = keep.iter().zip(mean.iter().zip(&scale)).any(|(&k, (&mk, &sk))| {
+                (0..x.nrows()).all(|i| (standard(j, m, s, i) - standard(k, mk, sk, i)).abs() <= 1e-9)
+            });
+            if duplicate {
+                continue;
+            }
             columns.push(name.clone());
             mean.push(m);
             scale.push(s);

@@ -98,6 +98,21 @@ impl FeatureMatrix {
         Ok(Self { names: names.to_vec(), values: self.values.select(Axis(1), &idx) })
     }
 
+    /// The matrix with one more column at the end (an error if the name is taken or the
+    /// length differs).
+    pub fn with_column(&self, name: &str, values: &[f64]) -> Result<Self> {
+        if values.len() != self.nrows() {
+            return Err(Error::Shape(format!("{} values for {} rows", values.len(), self.nrows())));
+        }
+        let column = ndarray::ArrayView2::from_shape((values.len(), 1), values)
+            .map_err(|e| Error::Shape(e.to_string()))?;
+        let joined = ndarray::concatenate(Axis(1), &[self.values.view(), column])
+            .map_err(|e| Error::Shape(e.to_string()))?;
+        let mut names = self.names.clone();
+        names.push(name.to_string());
+        Self::new(names, joined)
+    }
+
     /// The rows `rows`, in that order.
     pub fn rows(&self, rows: &[usize]) -> Self {
         Self { names: self.names.clone(), values: self.values.select(Axis(0), rows) }

@@ -138,6 +138,10 @@ impl Predict for FittedModel {
     fn predict(&self, x: &FeatureMatrix) -> Result<Vec<f64>> {
         self.as_predictor().predict(x)
     }
+
+    fn choice(&self) -> Option<String> {
+        self.as_predictor().choice()
+    }
 }
 
 families! {
@@ -147,6 +151,8 @@ families! {
     Linear => crate::linear::LinearFamily,
     /// Gradient-boosted trees, squared or quantile loss.
     Gbm => crate::gbm::GbmFamily,
+    /// Boosted trees tuned per meter by nested time-series validation.
+    TunedGbm => crate::gbm::TunedGbmFamily,
 }
 
 #[cfg(test)]
@@ -166,6 +172,8 @@ mod tests {
             "ridge-0.1",
             "gbm",
             "gbm-q0.9",
+            "gbm-tuned",
+            "gbm-tuned-q0.5",
         ] {
             let spec = ModelSpec::named(name)?;
             assert_eq!(spec.name(), name);

@@ -36,6 +36,12 @@ pub trait Predict: Send + Sync {
     /// Predicts one value per row of `x`. Columns are matched by name, so their order in `x`
     /// does not matter; a missing column is an error.
     fn predict(&self, x: &FeatureMatrix) -> Result<Vec<f64>>;
+
+    /// What the fit chose, for a report (a tuned model's parameters); `None` for a model with
+    /// nothing to report.
+    fn choice(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The boxed form of [`Fit`], for lists of different models.

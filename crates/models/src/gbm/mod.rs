@@ -27,6 +27,7 @@
 
 mod binning;
 mod tree;
+pub mod tuned;
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,7 @@ use crate::traits::{Family, Fit, Predict, check_rows};
 use binning::Bins;
 use tree::{Growth, grow};
 pub use tree::{Node, Tree};
+pub use tuned::{Choice, Correction, FittedTunedGbm, TunedGbm, TunedGbmFamily};
 
 /// The loss the trees minimize.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
