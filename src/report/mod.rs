@@ -80,6 +80,9 @@ pub struct Summary<'a> {
     decision_gains: &'a [AbTest],
     /// Euros per model over the swept prices.
     sweep: &'a [SweepPoint],
+    /// What the tuned models chose at each refit.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    choices: &'a [vader_backtest::RefitChoice],
 }
 
 impl Report<'_> {
@@ -90,6 +93,7 @@ impl Report<'_> {
             scores: &self.run.scores,
             decision_gains: &self.run.decision_gains,
             sweep: &self.run.sweep,
+            choices: &self.run.choices,
         }
     }
 
@@ -146,11 +150,11 @@ impl Report<'_> {
         let c = &info.cost;
         writeln!(
             md,
-            "Prices: gas {} EUR/MWh with a {} % small adjustment; capacity penalty {} EUR/MWh, daily \
+            "Prices: gas {} EUR/MWh with a {} small adjustment; capacity penalty {} EUR/MWh, daily \
              capacity {:.3} EUR/MWh ({} × {} / 365); electricity {} EUR/MWh, k = {}. Cost file: {}. \
              Gas price series: {}. Electricity price series: {}.\n",
             c.gas.price_eur_per_mwh,
-            c.gas.small_adjustment * 100.0,
+            gas_adjustment(&c.gas),
             c.capacity.penalty_eur_per_mwh,
             c.capacity.daily_price_eur_per_mwh(),
             c.capacity.daily_multiplier,
@@ -254,12 +258,46 @@ impl Report<'_> {
             }
             writeln!(md)?;
         }
+        self.choices_section(&mut md)?;
         writeln!(
             md,
             "\nFiles: `forecasts.parquet` (one row per decision: decision time, target interval, meter, \
              model, forecast, actual, cost), `summary.json` (this report's figures)."
         )?;
         Ok(md)
+    }
+
+    /// What the tuned models chose: per meter and model, the choice of the last refit and how
+    /// many refits made each choice.
+    fn choices_section(&self, md: &mut String) -> std::fmt::Result {
+        let choices = &self.run.choices;
+        if choices.is_empty() {
+            return Ok(());
+        }
+        writeln!(
+            md,
+            "\n## What the tuned models chose\n\nAt every refit a nested time-ordered validation, on the \
+             rows known then, chooses what the trees correct and how they grow. Per meter and model: \
+             the choice of the last refit, and each choice with the number of refits that made it.\n"
+        )?;
+        writeln!(md, "| meter | model | last refit | choices (refits) |\n|---|---|---|---|")?;
+        let mut k = 0;
+        while k < choices.len() {
+            let (meter, model) = (&choices[k].meter_id, &choices[k].model);
+            let end = k + choices[k..].iter().take_while(|c| &c.meter_id == meter && &c.model == model).count();
+            let mut counts: Vec<(&str, usize)> = Vec::new();
+            for c in &choices[k..end] {
+                match counts.iter_mut().find(|(text, _)| *text == c.choice) {
+                    Some(entry) => entry.1 += 1,
+                    None => counts.push((&c.choice, 1)),
+                }
+            }
+            counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let list: Vec<String> = counts.iter().map(|(text, n)| format!("{text} ({n})")).collect();
+            writeln!(md, "| {meter} | {model} | {} | {} |", choices[end - 1].choice, list.join("; "))?;
+            k = end;
+        }
+        Ok(())
     }
 
     /// Quantiles, cost-optimal decisions and the price sweep.
@@ -354,5 +392,15 @@ impl Report<'_> {
              </style>\n</head>\n<body>\n{body}</body>\n</html>\n",
             self.info.target, self.info.test_from, self.info.test_to
         )
+    }
+}
+
+/// The gas small adjustment in words: `2 %`, or `1 % long / 4 % short` when the sides differ.
+fn gas_adjustment(gas: &vader_backtest::cost::GasPrices) -> String {
+    let (short, long) = gas.adjustments();
+    if short == long {
+        format!("{} %", short * 100.0)
+    } else {
+        format!("{} % long / {} % short", long * 100.0, short * 100.0)
     }
 }

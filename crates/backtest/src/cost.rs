@@ -30,11 +30,18 @@ pub struct GasPrices {
     pub price_eur_per_mwh: f64,
     /// Small adjustment on each side, as a share of `P` (MSP = P − SA, MBP = P + SA).
     pub small_adjustment: f64,
+    /// Small adjustment when long (MSP = P − SA_long), where it differs from
+    /// `small_adjustment`: SPEC.md allows the two sides to differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub small_adjustment_long: Option<f64>,
+    /// Small adjustment when short (MBP = P + SA_short), where it differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub small_adjustment_short: Option<f64>,
 }
 
 impl Default for GasPrices {
     fn default() -> Self {
-        Self { price_eur_per_mwh: 35.0, small_adjustment: 0.02 }
+        Self { price_eur_per_mwh: 35.0, small_adjustment: 0.02, small_adjustment_long: None, small_adjustment_short: None }
     }
 }
 
@@ -45,14 +52,24 @@ impl GasPrices {
     pub fn imbalance_eur(&self, nominated_kwh: f64, actual_kwh: f64, price: Option<f64>) -> f64 {
         let p = price.unwrap_or(self.price_eur_per_mwh);
         let imbalance = (nominated_kwh - actual_kwh) / KWH_PER_MWH;
-        let (msp, mbp) = (p - self.small_adjustment * p, p + self.small_adjustment * p);
+        let (short, long) = self.adjustments();
+        let (msp, mbp) = (p - long * p, p + short * p);
         imbalance.max(0.0) * (p - msp) + (-imbalance).max(0.0) * (mbp - p)
     }
 
     /// Unit costs `(short, long)` in EUR/MWh at `price`, for cost-optimal decisions.
     pub fn unit_costs(&self, price: Option<f64>) -> (f64, f64) {
         let p = price.unwrap_or(self.price_eur_per_mwh);
-        (self.small_adjustment * p, self.small_adjustment * p)
+        let (short, long) = self.adjustments();
+        (short * p, long * p)
+    }
+
+    /// The small adjustments `(short, long)` as shares of the price.
+    pub fn adjustments(&self) -> (f64, f64) {
+        (
+            self.small_adjustment_short.unwrap_or(self.small_adjustment),
+            self.small_adjustment_long.unwrap_or(self.small_adjustment),
+        )
     }
 }
 
@@ -144,6 +161,8 @@ impl ElectricityPrices {
 /// [gas]
 /// price_eur_per_mwh = 35.0
 /// small_adjustment = 0.02
+/// # small_adjustment_long = 0.01   # the two sides may differ (SPEC.md)
+/// # small_adjustment_short = 0.04
 ///
 /// [capacity]
 /// penalty_eur_per_mwh = 200.0
@@ -183,6 +202,8 @@ impl CostParams {
         let finite = [
             self.gas.price_eur_per_mwh,
             self.gas.small_adjustment,
+            self.gas.small_adjustment_long.unwrap_or(0.0),
+            self.gas.small_adjustment_short.unwrap_or(0.0),
             self.capacity.penalty_eur_per_mwh,
             self.capacity.yearly_tariff_eur_per_mwh_day,
             self.capacity.daily_multiplier,
@@ -192,7 +213,8 @@ impl CostParams {
         if finite.iter().any(|v| !v.is_finite()) {
             return invalid("prices", "every price must be a finite number");
         }
-        if self.gas.small_adjustment < 0.0 || self.electricity.k < 0.0 {
+        let (short, long) = self.gas.adjustments();
+        if self.gas.small_adjustment < 0.0 || short < 0.0 || long < 0.0 || self.electricity.k < 0.0 {
             return invalid("small_adjustment", "and k must not be negative");
         }
         if self.capacity.penalty_eur_per_mwh <= 0.0 || self.capacity.daily_multiplier <= 0.0 {

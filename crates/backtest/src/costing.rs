@@ -44,8 +44,18 @@ impl Pricing {
     /// series: the constant price applies).
     pub(crate) fn gas_at(&self, day: NaiveDate, start: i64) -> Result<(GasPrices, Option<f64>)> {
         let p = Self::series_price(self.gas.as_ref(), "gas", day, start)?;
-        let small_adjustment = p.and_then(|p| p.small_adjustment).unwrap_or(self.params.gas.small_adjustment);
-        Ok((GasPrices { small_adjustment, ..self.params.gas }, p.map(|p| p.price)))
+        let gas = self.params.gas;
+        let Some(row) = p else { return Ok((gas, None)) };
+        // Per side: the series' side, else the series' both sides, else the cost file's.
+        let (short, long) = gas.adjustments();
+        let side = |own: Option<f64>, fallback: f64| own.or(row.small_adjustment).unwrap_or(fallback);
+        let prices = GasPrices {
+            small_adjustment: row.small_adjustment.unwrap_or(gas.small_adjustment),
+            small_adjustment_long: Some(side(row.small_adjustment_long, long)),
+            small_adjustment_short: Some(side(row.small_adjustment_short, short)),
+            ..gas
+        };
+        Ok((prices, Some(row.price)))
     }
 
     /// The electricity day-ahead price and VWAP of the period of `day` starting at `start` (none
@@ -207,7 +217,7 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2025, 1, 2).unwrap_or_default();
         let series = PriceSeries::daily(
             "gas.csv",
-            [(day, Price { price: 50.0, vwap: None, small_adjustment: Some(0.1) })],
+            [(day, Price { price: 50.0, vwap: None, small_adjustment: Some(0.1), small_adjustment_long: None, small_adjustment_short: None })],
         );
         let pricing = Pricing { gas: Some(series), ..Pricing::default() };
         // 10 MWh short at 50 EUR/MWh with a 10 % adjustment: 10 × 5 = 50 EUR.

@@ -19,7 +19,7 @@ use crate::decisions::{DecisionParams, DecisionRule, decide};
 use crate::error::{Error, Result};
 use crate::params::{Valid, invalid};
 use crate::results::{MIN_PAIRED_DAYS, Scores};
-use crate::walk_forward::{Forecast, Progress, WalkForwardParams, walk_forward_with};
+use crate::walk_forward::{Forecast, Progress, RefitChoice, WalkForwardParams, walk_forward_recorded};
 
 /// A price of the cost file that a sweep varies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,6 +185,8 @@ pub struct BacktestRun {
     pub decision_gains: Vec<AbTest>,
     /// Euros per model over the swept prices (empty without a sweep).
     pub sweep: Vec<SweepPoint>,
+    /// What the tuned models chose at each refit of the test period.
+    pub choices: Vec<RefitChoice>,
 }
 
 /// Runs a backtest of `models` (built-in [`vader_models::ModelSpec`]s or your own
@@ -204,7 +206,8 @@ pub fn run<M: FitBoxed>(
         ..spec.walk.clone()
     });
     let ab = Valid::checked(spec.ab);
-    let forecasts = walk_forward_with(data, meters, models, &walk, progress)?;
+    let (forecasts, mut choices) = walk_forward_recorded(data, meters, models, &walk, progress)?;
+    choices.retain(|c| c.day >= test_from);
     let decided = |rule: DecisionRule, pricing: &Pricing| -> Result<Vec<Forecast>> {
         let mut rows = forecasts.clone();
         decide(
@@ -268,5 +271,5 @@ pub fn run<M: FitBoxed>(
         return Err(Error::NothingToScore { from: test_from, to: spec.walk.test_to, span });
     }
     let scores = Scores::of(&chosen, &spec.champion, &ab)?;
-    Ok(BacktestRun { forecasts: chosen, scores, decision_gains, sweep })
+    Ok(BacktestRun { forecasts: chosen, scores, decision_gains, sweep, choices })
 }

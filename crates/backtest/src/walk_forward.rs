@@ -140,6 +140,19 @@ pub struct Forecast {
     pub cost_eur: f64,
 }
 
+/// What a model's fit chose at one refit (a tuned model's parameters, say).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct RefitChoice {
+    /// The meter (`*` for a pooled model).
+    pub meter_id: String,
+    /// The model.
+    pub model: String,
+    /// The first target day the refit forecasts.
+    pub day: NaiveDate,
+    /// What the fit chose, in words ([`vader_models::Predict::choice`]).
+    pub choice: String,
+}
+
 /// Watches a long run: told how many steps there are, then of each one done (from any thread).
 ///
 /// The command line draws a progress bar with it; `()` watches nothing.
@@ -172,6 +185,18 @@ pub fn walk_forward_with<M: FitBoxed>(
     params: &Valid<WalkForwardParams>,
     progress: &dyn Progress,
 ) -> Result<Vec<Forecast>> {
+    walk_forward_recorded(data, meters, models, params, progress).map(|(forecasts, _)| forecasts)
+}
+
+/// [`walk_forward_with`], also returning what each fit chose at each refit (for the models
+/// that report a choice), in meter, model, day order.
+pub fn walk_forward_recorded<M: FitBoxed>(
+    data: &Dataset,
+    meters: &[&Meter],
+    models: &[M],
+    params: &Valid<WalkForwardParams>,
+    progress: &dyn Progress,
+) -> Result<(Vec<Forecast>, Vec<RefitChoice>)> {
     progress.stage("features", meters.len() as u64);
     let tables: Vec<vader_features::FeatureTable> = meters
         .par_iter()
@@ -204,7 +229,7 @@ pub fn walk_forward_with<M: FitBoxed>(
     let jobs: Vec<(&vader_features::FeatureTable, &M)> =
         units.iter().flat_map(|t| models.iter().map(move |m| (t, m))).collect();
     progress.stage("models", jobs.len() as u64);
-    let per_unit: Vec<Vec<Forecast>> = jobs
+    let per_unit: Vec<(Vec<Forecast>, Vec<RefitChoice>)> = jobs
         .par_iter()
         .map(|(table, model)| {
             let out = replay(table, &test_days, model, params, params.scope == Scope::Global);
@@ -212,10 +237,15 @@ pub fn walk_forward_with<M: FitBoxed>(
             out
         })
         .collect::<Result<_>>()?;
-    let mut out: Vec<Forecast> = per_unit.into_iter().flatten().collect();
+    let (mut out, mut choices): (Vec<Forecast>, Vec<RefitChoice>) = (Vec::new(), Vec::new());
+    for (forecasts, chosen) in per_unit {
+        out.extend(forecasts);
+        choices.extend(chosen);
+    }
     // One order whatever the scope: meter, model, interval.
     out.sort_by(|a, b| a.meter_id.cmp(&b.meter_id).then(a.start.cmp(&b.start)));
-    Ok(out)
+    choices.sort_by(|a, b| (&a.meter_id, &a.model, a.day).cmp(&(&b.meter_id, &b.model, b.day)));
+    Ok((out, choices))
 }
 
 /// Replays one model on one unit (a meter's table, or the pooled table) over the test days.
@@ -225,8 +255,8 @@ fn replay<M: FitBoxed>(
     spec: &M,
     params: &WalkForwardParams,
     pooled: bool,
-) -> Result<Vec<Forecast>> {
-    let mut out = Vec::new();
+) -> Result<(Vec<Forecast>, Vec<RefitChoice>)> {
+    let (mut out, mut choices) = (Vec::new(), Vec::new());
     let known = table.matrix.column(vader_models::columns::CONSUMED_KNOWN);
     // Refit every `refit_days` target days; a per-period target has many rows per day.
     for group in test_days.chunks(params.refit_days as usize) {
@@ -261,6 +291,9 @@ fn replay<M: FitBoxed>(
         let replay_error = |source| Error::Replay { meter_id: meter_id.clone(), model: spec.name(), source };
         let fitted = spec.fit_boxed(&x_train, &y_train).map_err(replay_error)?;
         let predictions = fitted.predict(&x_test).map_err(replay_error)?;
+        if let Some(choice) = fitted.choice() {
+            choices.push(RefitChoice { meter_id: meter_id.clone(), model: spec.name(), day: first, choice });
+        }
         for (&i, p) in rows.iter().zip(predictions) {
             let key = &table.keys[i];
             out.push(Forecast {
@@ -284,7 +317,7 @@ fn replay<M: FitBoxed>(
             });
         }
     }
-    Ok(out)
+    Ok((out, choices))
 }
 
 /// Error metrics of a set of forecasts (rows with a known actual).

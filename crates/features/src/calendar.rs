@@ -11,42 +11,10 @@
 //! assert!(is_bridge_day(d(2025, 5, 30)));     // the Friday after it
 //! ```
 
-use chrono::{Datelike, Days, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 
 use crate::closures::Closure;
-use crate::holidays::Holidays;
-
-/// Easter Sunday of `year` in the Gregorian calendar (anonymous Gregorian algorithm).
-pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
-    let a = year % 19;
-    let b = year / 100;
-    let c = year % 100;
-    let d = b / 4;
-    let e = b % 4;
-    let f = (b + 8) / 25;
-    let g = (b - f + 1) / 3;
-    let h = (19 * a + b - d - g + 15) % 30;
-    let i = c / 4;
-    let k = c % 4;
-    let l = (32 + 2 * e + 2 * i - h - k) % 7;
-    let m = (a + 11 * h + 22 * l) / 451;
-    let month = (h + l - 7 * m + 114) / 31;
-    let day = (h + l - 7 * m + 114) % 31 + 1;
-    NaiveDate::from_ymd_opt(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
-}
-
-/// Whether `day` is a public holiday in metropolitan France (the eleven national ones).
-pub fn is_french_holiday(day: NaiveDate) -> bool {
-    let fixed = matches!(
-        (day.month(), day.day()),
-        (1, 1) | (5, 1) | (5, 8) | (7, 14) | (8, 15) | (11, 1) | (11, 11) | (12, 25)
-    );
-    fixed
-        || easter_sunday(day.year()).is_some_and(|easter| {
-            // Easter Monday, Ascension Thursday, Whit Monday.
-            [1, 39, 50].iter().any(|&offset| easter.checked_add_days(Days::new(offset)) == Some(day))
-        })
-}
+pub use crate::holidays::{Holidays, easter_sunday, is_french_holiday};
 
 /// Whether `day` is a bridge day of the French calendar ("pont"): see
 /// [`SiteCalendar::is_bridge_day`].

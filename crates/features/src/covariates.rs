@@ -20,10 +20,10 @@
 //! ```
 //! use vader_features::covariates::StepSeries;
 //!
-//! // 10 from t = 0, then 30 from t = 50 (issued at 40): known at 45, only the first step.
-//! let s = StepSeries { start: vec![0, 50], value: vec![10.0, 30.0], issued_at: Some(vec![0, 40]) };
+//! // 10 from t = 0, then 30 from t = 50 (issued at 60): known at 45, only the first step.
+//! let s = StepSeries { start: vec![0, 50], value: vec![10.0, 30.0], issued_at: Some(vec![0, 60]) };
 //! assert_eq!(s.mean(0, 100, 45), 10.0);
-//! assert_eq!(s.mean(0, 100, 40), 20.0);
+//! assert_eq!(s.mean(0, 100, 60), 20.0);
 //! assert!(s.mean(0, 100, -1).is_nan());
 //! ```
 
@@ -50,11 +50,20 @@ impl StepSeries {
     /// Time-weighted mean over `[from, to)` of the values known at `at` (for each start, the
     /// latest value issued by then); NaN when no known value covers any of the interval.
     pub fn mean(&self, from: i64, to: i64, at: i64) -> f64 {
+        let known = |i: usize| {
+            self.issued_at.as_ref().is_none_or(|v| v[i] <= at) && self.value[i].is_finite()
+        };
+        // From the last known value starting at or before `from` to the last start before `to`.
+        let hi = self.start.partition_point(|&t| t < to);
+        let mut lo = self.start.partition_point(|&t| t <= from);
+        while lo > 0 && !known(lo - 1) {
+            lo -= 1;
+        }
+        let lo = lo.saturating_sub(1);
         // The known steps: for each start, the latest value issued by `at`.
         let mut steps: Vec<(i64, f64)> = Vec::new();
-        for i in 0..self.start.len() {
-            let issued = self.issued_at.as_ref().map_or(i64::MIN, |v| v[i]);
-            if issued > at || !self.value[i].is_finite() {
+        for i in lo..hi.max(lo) {
+            if !known(i) {
                 continue;
             }
             match steps.last_mut() {
@@ -156,6 +165,11 @@ impl Covariates {
         }
         out.names.sort();
         out
+    }
+
+    /// The same covariates with every series passed through `f` (to build what-if views).
+    pub fn map(&self, f: impl Fn(&StepSeries) -> StepSeries) -> Self {
+        Self { names: self.names.clone(), series: self.series.iter().map(|(k, s)| (k.clone(), f(s))).collect() }
     }
 
     /// The covariate names, sorted.

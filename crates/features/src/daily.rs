@@ -122,20 +122,23 @@ mod tests {
             chrono::DateTime::parse_from_rfc3339(d).map(|t| t.timestamp()).expect("time")
         };
         let starts = [
+            "2024-03-29T05:00:00Z",
             "2024-03-30T05:00:00Z", // 23-hour gas day (spring change on the 31st)
             "2024-03-31T04:00:00Z",
+            "2024-04-01T04:00:00Z",
+            "2024-10-25T04:00:00Z",
             "2024-10-26T04:00:00Z", // 25-hour gas day
             "2024-10-27T05:00:00Z",
             "2024-10-28T05:00:00Z",
         ];
-        let series = MeterSeries::new("M", starts.iter().map(|d| at(d)).collect(), vec![10.0; 5]);
+        let series = MeterSeries::new("M", starts.iter().map(|d| at(d)).collect(), vec![10.0; 8]);
         assert_eq!(series.interval_s, 86_400);
-        assert!((0..5).all(|i| series.is_usable(i)));
+        assert!((0..8).all(|i| series.is_usable(i)));
         let daily = DailyTotals::of(&series, DayConvention::GAS, Paris, 7200);
         let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).expect("date");
-        for day in [d(3, 30), d(3, 31), d(10, 26), d(10, 27), d(10, 28)] {
+        for day in [d(3, 29), d(3, 30), d(3, 31), d(4, 1), d(10, 25), d(10, 26), d(10, 27), d(10, 28)] {
             assert_eq!(daily.final_total(day), Some(10.0), "{day}");
         }
-        assert_eq!(daily.final_total(d(4, 1)), None);
+        assert_eq!(daily.final_total(d(4, 2)), None);
     }
 }

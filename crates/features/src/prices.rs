@@ -39,6 +39,10 @@ pub struct Price {
     pub vwap: Option<f64>,
     /// Small adjustment as a share of the price, if the file has it.
     pub small_adjustment: Option<f64>,
+    /// Small adjustment when long (MSP = P − SA_long), if the file has it.
+    pub small_adjustment_long: Option<f64>,
+    /// Small adjustment when short (MBP = P + SA_short), if the file has it.
+    pub small_adjustment_short: Option<f64>,
 }
 
 /// How rows of a price file are keyed.
@@ -62,7 +66,14 @@ impl PriceSeries {
     /// Columns a price file must have.
     pub const REQUIRED: [&'static str; 1] = ["price_eur_per_mwh"];
     /// Columns a price file may have (one of `day` and `timestamp` is needed).
-    pub const OPTIONAL: [&'static str; 4] = ["day", "timestamp", "vwap_eur_per_mwh", "small_adjustment"];
+    pub const OPTIONAL: [&'static str; 6] = [
+        "day",
+        "timestamp",
+        "vwap_eur_per_mwh",
+        "small_adjustment",
+        "small_adjustment_long",
+        "small_adjustment_short",
+    ];
 
     /// Reads a price file. Every price must be a finite number, every key unique.
     pub fn read(path: &Path) -> Result<Self> {
@@ -70,8 +81,12 @@ impl PriceSeries {
         let price = table.numbers("price_eur_per_mwh")?;
         let vwap =
             if table.has("vwap_eur_per_mwh") { Some(table.numbers("vwap_eur_per_mwh")?) } else { None };
-        let adjustment =
-            if table.has("small_adjustment") { Some(table.numbers("small_adjustment")?) } else { None };
+        let shares = |name: &'static str| -> Result<Option<Vec<Option<f64>>>> {
+            if table.has(name) { table.numbers(name).map(Some) } else { Ok(None) }
+        };
+        let adjustment = shares("small_adjustment")?;
+        let long = shares("small_adjustment_long")?;
+        let short = shares("small_adjustment_short")?;
         let bad = |row: usize, column: &'static str, problem: &str| Error::BadValue {
             location: table.location(row),
             column,
@@ -88,11 +103,17 @@ impl PriceSeries {
             if vwap.is_some_and(|v| !v.is_finite()) {
                 return Err(bad(row, "vwap_eur_per_mwh", "not a finite number"));
             }
-            let small_adjustment = adjustment.as_ref().and_then(|v| v[row]);
-            if small_adjustment.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
-                return Err(bad(row, "small_adjustment", "must be a finite share, zero or more"));
-            }
-            prices.push(Price { price: p, vwap, small_adjustment });
+            let share = |column: &'static str, values: &Option<Vec<Option<f64>>>| {
+                let v = values.as_ref().and_then(|v| v[row]);
+                if v.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+                    return Err(bad(row, column, "must be a finite share, zero or more"));
+                }
+                Ok(v)
+            };
+            let small_adjustment = share("small_adjustment", &adjustment)?;
+            let small_adjustment_long = share("small_adjustment_long", &long)?;
+            let small_adjustment_short = share("small_adjustment_short", &short)?;
+            prices.push(Price { price: p, vwap, small_adjustment, small_adjustment_long, small_adjustment_short });
         }
         let (key, order) = if table.has("day") {
             let days = table
@@ -227,7 +248,7 @@ mod tests {
         let t0 = 1_514_764_800; // 2018-01-01T00:00:00Z
         assert_eq!(
             prices.at(day, t0 + 900),
-            Some(Price { price: 30.0, vwap: Some(35.5), small_adjustment: None })
+            Some(Price { price: 30.0, vwap: Some(35.5), small_adjustment: None, small_adjustment_long: None, small_adjustment_short: None })
         );
         assert_eq!(prices.at(day, t0 + 3600).map(|p| p.price), Some(40.0));
         assert_eq!(prices.at(day, t0 + 2 * 3600), None, "02:00 is missing from the file");

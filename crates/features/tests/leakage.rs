@@ -4,6 +4,7 @@
 //! The check is shown to catch a deliberately leaking feature.
 
 use chrono::{Days, NaiveDate};
+use vader_features::covariates::{Covariates, StepSeries};
 use vader_features::{Dataset, FeatureTable, Meter, SiteWeather, Target, Weather, features};
 
 const DELAY: i64 = 7200;
@@ -64,7 +65,41 @@ fn scrambled(data: &Dataset, at: i64) -> Dataset {
                 .collect::<Vec<_>>(),
         )
     });
-    Dataset { readings: vader_features::Readings::from_series(series), weather, ..data.clone() }
+    let covariates = data.covariates.as_ref().map(|c| {
+        c.map(|s| {
+            let mut s = s.clone();
+            if let Some(issued) = &s.issued_at {
+                for (v, &i) in s.value.iter_mut().zip(issued) {
+                    if i > at {
+                        *v += 1000.0;
+                    }
+                }
+            }
+            s
+        })
+    });
+    Dataset { readings: vader_features::Readings::from_series(series), weather, covariates, ..data.clone() }
+}
+
+/// The refinery with a production plan per site: a value every 6 hours, each issued twice,
+/// 48 and 20 hours ahead (the second a revision).
+fn with_plans(data: &Dataset) -> Dataset {
+    let (from, to) = (1_640_995_200_i64, 1_767_225_600_i64); // 2022-01-01 to 2026-01-01 UTC
+    let sites: std::collections::BTreeSet<&str> = data.meters.iter().map(|m| m.site.as_str()).collect();
+    let plans = sites.into_iter().map(|site| {
+        let mut s = StepSeries { issued_at: Some(Vec::new()), ..StepSeries::default() };
+        let mut t = from;
+        while t < to {
+            for (lead, revision) in [(48 * 3600, 0.0), (20 * 3600, 5.0)] {
+                s.start.push(t);
+                s.value.push(100.0 + ((t / 21_600) % 7) as f64 + revision);
+                s.issued_at.as_mut().expect("issued").push(t - lead);
+            }
+            t += 21_600;
+        }
+        (site.to_string(), "throughput".to_string(), s)
+    });
+    Dataset { covariates: Some(Covariates::for_sites(plans.collect::<Vec<_>>())), ..data.clone() }
 }
 
 type Builder = fn(&Dataset, &Meter, Target, NaiveDate) -> FeatureTable;
@@ -122,6 +157,29 @@ fn no_feature_sees_a_reading_before_it_was_known() {
 fn weather_forecasts_issued_after_the_decision_are_not_seen() {
     let forecasts = with_forecasts(&refinery());
     assert_eq!(leaking_columns_in(&forecasts, honest), Vec::<String>::new());
+}
+
+#[test]
+fn covariates_issued_after_the_decision_are_not_seen() {
+    let plans = with_plans(&refinery());
+    let table = honest(&plans, plans.meters.iter().next().expect("meter"), Target::GasDay, day(2024, 3, 5));
+    let column = table.matrix.column("cov_throughput").expect("covariate column");
+    assert!(column.iter().all(|v| v.is_finite()), "{column:?}");
+    assert_eq!(leaking_columns_in(&plans, honest), Vec::<String>::new());
+}
+
+#[test]
+fn a_covariate_read_regardless_of_its_issue_time_is_caught() {
+    // The same plans without issue times: every revision is seen at once, so it leaks.
+    fn peeking(data: &Dataset, meter: &Meter, target: Target, day: NaiveDate) -> FeatureTable {
+        let undated = data.covariates.as_ref().map(|c| c.map(|s| StepSeries { issued_at: None, ..s.clone() }));
+        honest(&Dataset { covariates: undated, ..data.clone() }, meter, target, day)
+    }
+    assert_eq!(leaking_columns_in(&with_plans(&refinery()), peeking), ["cov_throughput"]);
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("date")
 }
 
 #[test]

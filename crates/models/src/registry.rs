@@ -152,7 +152,7 @@ families! {
     /// Gradient-boosted trees, squared or quantile loss.
     Gbm => crate::gbm::GbmFamily,
     /// Boosted trees tuned per meter by nested time-series validation.
-    TunedGbm => crate::gbm::TunedGbmFamily,
+    TunedGbm => crate::gbm::tuned::TunedGbmFamily,
 }
 
 #[cfg(test)]

@@ -37,7 +37,6 @@ use crate::traits::{Family, Fit, Predict, check_rows};
 use binning::Bins;
 use tree::{Growth, grow};
 pub use tree::{Node, Tree};
-pub use tuned::{Choice, Correction, FittedTunedGbm, TunedGbm, TunedGbmFamily};
 
 /// The loss the trees minimize.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
