@@ -123,7 +123,9 @@ pub fn backtest_command(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     }
     let setup = done.reference_setup();
     if let Some(path) = &args.save_reference {
-        Reference::of(setup.clone(), &done.run.scores).write(path)?;
+        // A reference keeps the peer figures it had: they come from the peer's run, not vader's.
+        let peer = Reference::read(path).ok().and_then(|r| r.peer);
+        Reference { peer, ..Reference::of(setup.clone(), &done.run.scores) }.write(path)?;
         eprintln!("wrote reference figures to {}", path.display());
     }
     match &args.check {
@@ -145,6 +147,16 @@ fn check_against(path: &Path, done: &Backtest) -> anyhow::Result<ExitCode> {
         let verb = if d.worse { "WORSE" } else { "better" };
         if d.figure == "model" {
             eprintln!("{verb}: {} is in {} but not in this run", d.model, path.display());
+        } else if let (Some(peer), Some(what)) = (&reference.peer, d.figure.strip_prefix("peer_")) {
+            let (peer_model, unit) = match what {
+                "euros" => (&peer.best_euros_model, "EUR"),
+                _ => (&peer.best_mae_model, "kWh MAE"),
+            };
+            eprintln!(
+                "{verb}: vader's best ({}) {} {unit} is not below the independent peer's best ({peer_model}) {} \
+                 {unit} ({})",
+                d.model, d.now, d.reference, peer.source
+            );
         } else {
             eprintln!(
                 "{verb}: {} {} {} -> {} (reference {})",
@@ -157,8 +169,11 @@ fn check_against(path: &Path, done: &Backtest) -> anyhow::Result<ExitCode> {
         }
     }
     if worse == 0 {
+        let peer = reference.peer.as_ref().map_or(String::new(), |p| {
+            format!(", and the best model beats the independent peer ({} kWh MAE, {} EUR)", p.mae_kwh, p.euros)
+        });
         eprintln!(
-            "check passed: {} model(s) within {} % of {}{}",
+            "check passed: {} model(s) within {} % of {}{peer}{}",
             reference.models.len(),
             100.0 * reference.tolerance,
             path.display(),

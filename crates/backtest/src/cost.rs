@@ -245,6 +245,28 @@ mod tests {
     }
 
     #[test]
+    fn gas_sides_may_differ_and_move_the_critical_fractile() -> Result<()> {
+        let toml = "[gas]\nsmall_adjustment_long = 0.01\nsmall_adjustment_short = 0.04\n";
+        let costs: CostParams = toml::from_str(toml).map_err(|e| Error::CostFile {
+            path: "inline".into(),
+            problem: e.to_string(),
+        })?;
+        let gas = costs.check()?.into_inner().gas;
+        // 10 MWh long: sold at P − 1 %, 3.5 EUR; 10 MWh short: bought at P + 4 %, 14 EUR.
+        assert!((gas.imbalance_eur(110_000.0, 100_000.0, None) - 3.5).abs() < 1e-9);
+        assert!((gas.imbalance_eur(90_000.0, 100_000.0, None) - 14.0).abs() < 1e-9);
+        let (short, long) = gas.unit_costs(None);
+        assert!((critical_fractile(short, long) - 0.8).abs() < 1e-12);
+        let negative = "[gas]\nsmall_adjustment_short = -0.01\n";
+        let bad: CostParams = toml::from_str(negative).map_err(|e| Error::CostFile {
+            path: "inline".into(),
+            problem: e.to_string(),
+        })?;
+        assert!(bad.check().is_err());
+        Ok(())
+    }
+
+    #[test]
     fn capacity_day_prices_overrun_and_extra_capacity() {
         let cap = CapacityPrices::default();
         // p_day = 1.5 × 150 / 365 = 0.616438... EUR per MWh/day.

@@ -372,6 +372,26 @@ pub struct Reference {
     pub coverage_tolerance: f64,
     /// Figures by model.
     pub models: BTreeMap<String, Figures>,
+    /// The independent peer's best figures on the same data and protocol, when the reference
+    /// is a real dataset: the run's best model must beat both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<PeerFigures>,
+}
+
+/// The best figures of an independent peer (`benches/peers/`), measured on the same data,
+/// target, test period and information set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeerFigures {
+    /// Where the figures come from (the results file and its command).
+    pub source: String,
+    /// The peer's model with the lowest MAE.
+    pub best_mae_model: String,
+    /// Its MAE, kWh.
+    pub mae_kwh: f64,
+    /// The peer's model with the lowest euros.
+    pub best_euros_model: String,
+    /// Its euros over the test period.
+    pub euros: f64,
 }
 
 /// One figure that moved beyond the tolerance.
@@ -397,6 +417,7 @@ impl Reference {
             tolerance: 0.002,
             coverage_tolerance: 0.01,
             models: scores.leaderboard.iter().map(|s| (s.model.clone(), Figures::of(s))).collect(),
+            peer: None,
         }
     }
 
@@ -474,6 +495,34 @@ impl Reference {
                 });
             }
         }
+        if let Some(peer) = &self.peer {
+            drifts.extend(peer.beaten_by(scores));
+        }
         Ok(drifts)
+    }
+}
+
+impl PeerFigures {
+    /// The figures on which the best model of `scores` does not beat the peer's best
+    /// (`peer_mae_kwh`, `peer_euros`), as drifts: `model` is the run's best on that figure.
+    pub fn beaten_by(&self, scores: &Scores) -> Vec<Drift> {
+        let best = |figure: fn(&ModelScore) -> f64| {
+            scores
+                .leaderboard
+                .iter()
+                .filter(|s| figure(s).is_finite())
+                .min_by(|a, b| figure(a).total_cmp(&figure(b)))
+                .map_or((String::new(), f64::NAN), |s| (s.model.clone(), figure(s)))
+        };
+        let mut out = Vec::new();
+        for (name, reference, (model, now)) in [
+            ("peer_mae_kwh", self.mae_kwh, best(|s| s.metrics.mae)),
+            ("peer_euros", self.euros, best(|s| s.euros)),
+        ] {
+            if !(now < reference) {
+                out.push(Drift { model, figure: name, reference, now, worse: true });
+            }
+        }
+        out
     }
 }

@@ -14,8 +14,8 @@
 //!
 //! A covariate is a step function of time. The feature of a target day (or period) is its
 //! time-weighted mean over the day (or period), using for every step the latest value issued
-//! by the decision time, exactly as weather forecast vintages are read. A meter's own value
-//! wins over its site's.
+//! by the decision time, exactly as weather forecast vintages are read. A meter with its own
+//! series of a name uses it instead of its site's.
 //!
 //! ```
 //! use vader_features::covariates::StepSeries;

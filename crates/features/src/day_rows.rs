@@ -54,6 +54,7 @@ impl TargetRows for DayRows {
         for (name, k) in self.means.iter().zip(WINDOWS) {
             out.push(name, mean_if_enough(&window(k), k));
         }
+
         for (name, k) in self.spreads.iter().zip(SPREADS) {
             out.push(name, std_if_enough(&window(k), k));
         }

@@ -22,12 +22,28 @@ const WINDOWS: [u64; 2] = [7, 28];
 pub(crate) struct PeriodRows {
     means: [String; 2],
     spread: String,
+    yearly: String,
 }
 
 impl PeriodRows {
     pub(crate) fn new() -> Self {
-        Self { means: [7, 28].map(columns::mean_days), spread: columns::std_days(7) }
+        Self { means: [7, 28].map(columns::mean_days), spread: columns::std_days(7), yearly: columns::lag_days(364) }
     }
+}
+
+/// Mean energy per interval of the readings of the 24 hours before the last one that could be
+/// known at `at` (readings arrive `delay_s` after their interval ends), counting only those
+/// known by `at`; NaN with fewer than half of them.
+fn recent_rate(m: &MeterInputs<'_>, at: i64) -> f64 {
+    let step = m.series.interval_s.max(1);
+    let end = at - m.delay_s;
+    let range = m.series.range(end - 86_400 - step, end);
+    let known: Vec<f64> = range
+        .filter(|&i| m.series.is_usable(i) && m.series.known_at(i, m.delay_s) <= at)
+        .map(|i| m.series.energy_kwh[i])
+        .collect();
+    let expected = usize::try_from(86_400 / step).unwrap_or(1).max(1);
+    if known.len() * 2 < expected { f64::NAN } else { known.iter().sum::<f64>() / known.len() as f64 }
 }
 
 /// A meter's usable readings by (local day, slot), with when each was known.
@@ -66,6 +82,7 @@ impl TargetRows for PeriodRows {
         let day_mean = mean_if_enough(&day_mean, 7);
         let (day_start, day_end) = convention.bounds(day, m.tz);
         let day_temps = m.temperatures(day_start.timestamp(), day_end.timestamp(), at);
+        let rate_24h = recent_rate(m, at);
         let step = slots.step;
         let mut t = day_start.timestamp();
         while t < day_end.timestamp() {
@@ -85,6 +102,10 @@ impl TargetRows for PeriodRows {
             }
             let v: Vec<f64> = (1..=8).filter_map(known_slot).collect();
             out.push(&self.spread, std_if_enough(&v, 7));
+            out.push(&self.yearly, known_slot(364).unwrap_or(f64::NAN));
+            let weekdays: Vec<f64> = [7, 14, 21, 28].into_iter().filter_map(known_slot).collect();
+            out.push(columns::SAME_WEEKDAY_MEAN_4W, mean_if_enough(&weekdays, 4));
+            out.push(columns::RATE_24H, rate_24h);
             out.push("day_total_last", day_last);
             out.push("day_total_mean_7d", day_mean);
             let slot_angle = std::f64::consts::TAU * f64::from(slot) / f64::from(slots.slots_per_day);

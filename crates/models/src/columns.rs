@@ -8,6 +8,13 @@ pub const LAST_DAY: &str = "last_day";
 /// Total of the same weekday one week before the target day (if known at the decision time).
 pub const SAME_WEEKDAY_LAST_WEEK: &str = "same_weekday_last_week";
 
+/// Mean of the same weekday over the last four weeks (of the values known at the decision
+/// time; at least two of them).
+pub const SAME_WEEKDAY_MEAN_4W: &str = "same_weekday_mean_4w";
+
+/// Mean energy per interval of the last 24 hours of readings known at the decision time.
+pub const RATE_24H: &str = "rate_24h";
+
 /// Mean daily total over the last `days` complete days known at the decision time.
 pub fn mean_days(days: u32) -> String {
     format!("mean_{days}d")

@@ -134,6 +134,175 @@ pub struct FittedLinear {
     y_mean: f64,
     y_scale: f64,
     intercept: f64,
+    /// Degree-day bases learned on the training rows (none without temperature columns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    degree_days: Option<DegreeDayBases>,
+}
+
+/// Heating degree-day bases a linear fit chooses from, °C.
+pub const HEATING_BASES_C: [f64; 7] = [12.0, 14.0, 15.0, 16.0, 17.0, 18.0, 20.0];
+/// Cooling degree-day bases a linear fit chooses from, °C.
+pub const COOLING_BASES_C: [f64; 5] = [18.0, 20.0, 22.0, 24.0, 26.0];
+
+/// Degree-day bases learned per meter: when the matrix has `hdd`, `cdd` and a temperature
+/// column (`temp_mean`, else `temp`), a linear fit recomputes `hdd = (base − t)⁺` and
+/// `cdd = (t − base)⁺` with the bases of [`HEATING_BASES_C`] and [`COOLING_BASES_C`] that fit
+/// the training rows best (least squares; heating first, then cooling), and prediction uses
+/// the same bases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DegreeDayBases {
+    /// The temperature column the degrees are computed from.
+    pub temperature: String,
+    /// Heating base, °C.
+    pub heating_c: f64,
+    /// Cooling base, °C.
+    pub cooling_c: f64,
+}
+
+const HDD: &str = "hdd";
+const CDD: &str = "cdd";
+
+impl DegreeDayBases {
+    fn degrees(&self, t: f64) -> [f64; 2] {
+        if t.is_nan() {
+            return [f64::NAN; 2];
+        }
+        [(self.heating_c - t).max(0.0), (t - self.cooling_c).max(0.0)]
+    }
+
+    /// `x` with its `hdd` and `cdd` columns recomputed at these bases.
+    fn apply(&self, x: &FeatureMatrix) -> Result<FeatureMatrix> {
+        let names = x.names();
+        let (Some(jt), Some(jh), Some(jc)) = (
+            names.iter().position(|n| n == &self.temperature),
+            names.iter().position(|n| n == HDD),
+            names.iter().position(|n| n == CDD),
+        ) else {
+            return Ok(x.clone());
+        };
+        let mut values = x.values().to_owned();
+        for mut row in values.rows_mut() {
+            let [h, c] = self.degrees(row[jt]);
+            row[jh] = h;
+            row[jc] = c;
+        }
+        FeatureMatrix::new(names.to_vec(), values)
+    }
+
+    /// The bases that fit `y` best on `x`, if `x` has the columns for them.
+    fn learn(x: &FeatureMatrix, y: &[f64]) -> Result<Option<Self>> {
+        let names = x.names();
+        let temperature = ["temp_mean", "temp"].into_iter().find(|n| names.iter().any(|m| m == n));
+        let (Some(temperature), true, true) =
+            (temperature, names.iter().any(|n| n == HDD), names.iter().any(|n| n == CDD))
+        else {
+            return Ok(None);
+        };
+        let temp: Vec<f64> = x.require(temperature)?.to_vec();
+        if temp.iter().all(|t| t.is_nan()) {
+            return Ok(None);
+        }
+        // The other columns, standardized once; each candidate adds its two degree columns.
+        let keep: Vec<String> = names.iter().filter(|n| *n != HDD && *n != CDD).cloned().collect();
+        let base = Design::of(&x.select(&keep)?);
+        let (y_mean, y_std) = mean_std(y);
+        let t = Array1::from_iter(y.iter().map(|v| (v - y_mean) / if y_std > 0.0 { y_std } else { 1.0 }));
+        let gram = base.z.t().dot(&base.z);
+        let zt = base.z.t().dot(&t);
+        let sse = |bases: &Self| -> Option<f64> {
+            let extra: Vec<Vec<f64>> = (0..2)
+                .map(|k| temp.iter().map(|&v| bases.degrees(v)[k]).collect::<Vec<f64>>())
+                .collect();
+            let extra: Vec<Vec<f64>> = extra
+                .into_iter()
+                .filter_map(|col| {
+                    let finite: Vec<f64> = col.iter().copied().filter(|v| v.is_finite()).collect();
+                    let (m, s) = mean_std(&finite);
+                    (s > 1e-12 * m.abs().max(1.0))
+                        .then(|| col.iter().map(|v| if v.is_finite() { (v - m) / s } else { 0.0 }).collect())
+                })
+                .collect();
+            let (p, k) = (gram.nrows(), extra.len());
+            let mut g = Array2::<f64>::zeros((p + k, p + k));
+            g.slice_mut(ndarray::s![..p, ..p]).assign(&gram);
+            let mut b = Array1::<f64>::zeros(p + k);
+            b.slice_mut(ndarray::s![..p]).assign(&zt);
+            for (a, col) in extra.iter().enumerate() {
+                let col = Array1::from(col.clone());
+                let cross = base.z.t().dot(&col);
+                g.slice_mut(ndarray::s![..p, p + a]).assign(&cross);
+                g.slice_mut(ndarray::s![p + a, ..p]).assign(&cross);
+                for (c, other) in extra.iter().enumerate() {
+                    g[[p + a, p + c]] = col.dot(&Array1::from(other.clone()));
+                }
+                b[p + a] = col.dot(&t);
+            }
+            let beta = Array1::from(ridge(&g, &b, y.len(), 1e-6).ok()?);
+            let sse = t.dot(&t) - 2.0 * beta.dot(&b) + beta.dot(&g.dot(&beta));
+            sse.is_finite().then_some(sse)
+        };
+        let mut best = Self { temperature: temperature.to_string(), heating_c: 15.0, cooling_c: 22.0 };
+        let mut best_sse = sse(&best).unwrap_or(f64::INFINITY);
+        for heating_c in HEATING_BASES_C {
+            let candidate = Self { heating_c, ..best.clone() };
+            if let Some(e) = sse(&candidate).filter(|e| *e < best_sse) {
+                (best, best_sse) = (candidate, e);
+            }
+        }
+        for cooling_c in COOLING_BASES_C {
+            let candidate = Self { cooling_c, ..best.clone() };
+            if let Some(e) = sse(&candidate).filter(|e| *e < best_sse) {
+                (best, best_sse) = (candidate, e);
+            }
+        }
+        Ok(Some(best))
+    }
+}
+
+/// Standardized columns of a matrix: constant, empty and duplicate columns left out, a missing
+/// value counted as its column's mean.
+struct Design {
+    columns: Vec<String>,
+    mean: Vec<f64>,
+    scale: Vec<f64>,
+    z: Array2<f64>,
+}
+
+impl Design {
+    fn of(x: &FeatureMatrix) -> Self {
+        let values = x.values();
+        let (mut columns, mut mean, mut scale, mut keep) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut signatures: Vec<f64> = Vec::new();
+        let standard = |j: usize, m: f64, s: f64, i: usize| {
+            let v = values[[i, j]];
+            if v.is_finite() { (v - m) / s } else { 0.0 }
+        };
+        for (j, name) in x.names().iter().enumerate() {
+            let col: Vec<f64> = values.column(j).iter().copied().filter(|v| v.is_finite()).collect();
+            let (m, s) = mean_std(&col);
+            if col.is_empty() || s <= 1e-12 * m.abs().max(1.0) {
+                continue;
+            }
+            // A column equal (after standardizing) to one already kept adds nothing and makes
+            // least squares singular: daily weather gives equal daily mean, minimum and maximum.
+            // A weighted sum screens the candidates; equal ones are compared value by value.
+            let signature: f64 = (0..x.nrows()).map(|i| standard(j, m, s, i) * ((i % 97) as f64 + 1.0)).sum();
+            let duplicate = keep.iter().zip(mean.iter().zip(&scale)).zip(&signatures).any(|((&k, (&mk, &sk)), &sig)| {
+                (sig - signature).abs() <= 1e-6 * x.nrows() as f64
+                    && (0..x.nrows()).all(|i| (standard(j, m, s, i) - standard(k, mk, sk, i)).abs() <= 1e-9)
+            });
+            if duplicate {
+                continue;
+            }
+            columns.push(name.clone());
+            mean.push(m);
+            scale.push(s);
+            keep.push(j);
+            signatures.push(signature);
+        }
+        let z = Array2::from_shape_fn((x.nrows(), keep.len()), |(i, k)| standard(keep[k], mean[k], scale[k], i));
+        Self { columns, mean, scale, z }
+    }
 }
 
 impl FittedLinear {
@@ -155,38 +324,14 @@ impl Fit for ValidLinearParams {
         let x = x.rows(&rows);
         let y: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
 
-        // Column statistics on finite values; constant or empty columns are left out.
-        let values = x.values();
-        let (mut columns, mut mean, mut scale, mut keep) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (j, name) in x.names().iter().enumerate() {
-            let col: Vec<f64> = values.column(j).iter().copied().filter(|v| v.is_finite()).collect();
-            let (m, s) = mean_std(&col);
-            if col.is_empty() || s <= 1e-12 * m.abs().max(1.0) {
-                continue;
-            }
-            // A column equal (after standardizing) to one already kept adds nothing and makes
-            // least squares singular: daily weather gives equal daily mean, minimum and maximum.
-            let standard = |jj: usize, mm: f64, ss: f64, i: usize| {
-                let v = values[[i, jj]];
-                if v.is_finite() { (v - mm) / ss } else { 0.0 }
-            };
-            let duplicate = keep.iter().zip(mean.iter().zip(&scale)).any(|(&k, (&mk, &sk))| {
-                (0..x.nrows()).all(|i| (standard(j, m, s, i) - standard(k, mk, sk, i)).abs() <= 1e-9)
-            });
-            if duplicate {
-                continue;
-            }
-            columns.push(name.clone());
-            mean.push(m);
-            scale.push(s);
-            keep.push(j);
-        }
+        let degree_days = DegreeDayBases::learn(&x, &y)?;
+        let x = match &degree_days {
+            Some(bases) => bases.apply(&x)?,
+            None => x,
+        };
+        let Design { columns, mean, scale, z } = Design::of(&x);
         let (y_mean, y_std) = mean_std(&y);
         let y_scale = if y_std > 0.0 { y_std } else { 1.0 };
-        let z = Array2::from_shape_fn((x.nrows(), keep.len()), |(i, k)| {
-            let v = values[[i, keep[k]]];
-            if v.is_finite() { (v - mean[k]) / scale[k] } else { 0.0 }
-        });
         let t = Array1::from_iter(y.iter().map(|v| (v - y_mean) / y_scale));
 
         let lambda = match self.penalty {
@@ -212,6 +357,7 @@ impl Fit for ValidLinearParams {
             y_mean,
             y_scale,
             intercept,
+            degree_days,
         })
     }
 }
@@ -282,6 +428,10 @@ impl Predict for FittedLinear {
     }
 
     fn predict(&self, x: &FeatureMatrix) -> Result<Vec<f64>> {
+        let x = match &self.degree_days {
+            Some(bases) => bases.apply(x)?,
+            None => x.clone(),
+        };
         let x = x.select(&self.columns)?;
         Ok(x.values()
             .rows()
@@ -338,6 +488,29 @@ mod tests {
         let mean_b = (0..40).map(|i| f64::from((i * 7) % 11)).sum::<f64>() / 40.0;
         let p = fitted.predict(&probe)?[0];
         assert!((p - (10.0 - 2.0 * mean_b)).abs() < 1e-6, "{p}");
+        Ok(())
+    }
+
+    #[test]
+    fn degree_day_bases_are_learned_from_the_training_rows() -> Result<()> {
+        // Heating load below 17 °C, cooling above 24 °C; the columns come at the fixed bases.
+        let names = ["temp_mean", "hdd", "cdd"].map(String::from).to_vec();
+        let rows: Vec<[f64; 3]> = (0..120)
+            .map(|i| {
+                let t = -5.0 + f64::from(i) * 0.3;
+                [t, (15.0 - t).max(0.0), (t - 22.0).max(0.0)]
+            })
+            .collect();
+        let y: Vec<f64> = rows.iter().map(|r| 100.0 + 8.0 * (17.0 - r[0]).max(0.0) + 5.0 * (r[0] - 24.0).max(0.0)).collect();
+        let x = FeatureMatrix::from_rows(names, &rows)?;
+        let model = LinearParams::new(Penalty::None).check()?.fit(&x, &y)?;
+        let bases = model.degree_days.clone().expect("bases");
+        assert_eq!((bases.heating_c, bases.cooling_c), (17.0, 24.0));
+        let p = model.predict(&x)?;
+        assert!(p.iter().zip(&y).all(|(a, b)| (a - b).abs() < 1e-6));
+        // An unknown temperature gives unknown degrees, which count as the training mean.
+        let unknown = FeatureMatrix::from_rows(x.names().to_vec(), &[[f64::NAN, f64::NAN, f64::NAN]])?;
+        assert!(model.predict(&unknown)?[0].is_finite());
         Ok(())
     }
 

@@ -1,15 +1,21 @@
 //! Boosted trees tuned to the meter: at every fit, a nested time-ordered validation chooses
 //! what the trees correct and how they grow, using only the rows the fit is given.
 //!
-//! The rows are taken to be in time order (as the walk-forward gives them). The last quarter is
-//! held out; each candidate is fitted on the rows before it and scored there with the model's
-//! own loss (squared error, or the pinball loss at τ); the best candidate is then fitted on all
-//! rows. The search runs in three stages, each keeping the best so far:
+//! The rows are taken to be in time order (as the walk-forward gives them). Of the latest
+//! [`TUNING_ROWS`] rows at most, the last quarter is held out; each candidate is fitted on the
+//! rows before it and scored there with the model's own loss (squared error, or the pinball
+//! loss at τ); the best candidate is then fitted on all rows. The search runs in three stages,
+//! each keeping the best so far:
 //!
 //! 1. what the trees correct ([`Correction`]): nothing, the last known day, the same weekday
 //!    last week, or a ridge forecast fitted on the same rows;
 //! 2. leaves per tree and rows per leaf: 7 or 31 leaves, 5 or 20 rows;
-//! 3. learning rate: 0.05 or 0.15.
+//! 3. learning rate: 0.05 (at which stages 1 and 2 search) or 0.15.
+//!
+//! The [`MEMBERS`] best candidates are then fitted on all rows (early stopping on their latest
+//! fifth, then the round count refitted on all), and the model forecasts the mean of their
+//! forecasts: averaging the few best choices is steadier, refit
+//! after refit, than betting on the single best of a noisy validation.
 //!
 //! Ties keep the earlier candidate, so the choice is deterministic. With too few rows to hold a
 //! quarter out (fewer than 80), the defaults of [`crate::gbm::GbmFamily`] are used.
@@ -22,6 +28,11 @@ use crate::error::{Error, Result};
 use crate::linear::{FittedLinear, LinearParams, Penalty};
 use crate::matrix::FeatureMatrix;
 use crate::traits::{Family, Fit, Predict, check_rows};
+
+/// Rows the nested validation looks at, at most (the latest): the choice is about this meter
+/// now, and the cost of tuning stays bounded on long hourly histories.
+pub const TUNING_ROWS: usize = 12_000;
+
 
 /// The column a ridge correction adds to the trees' matrix.
 const RIDGE_COLUMN: &str = "ridge_forecast";
@@ -98,7 +109,7 @@ impl TunedGbm {
         }
     }
 
-    fn params(&self, choice: Choice, x: &FeatureMatrix, refit_on_all: bool) -> Result<ValidGbmParams> {
+    fn params(&self, choice: Choice, x: &FeatureMatrix, final_fit: bool) -> Result<ValidGbmParams> {
         let offset = match choice.correction {
             Correction::None => None,
             Correction::LastDay => Some(LAST_DAY),
@@ -113,22 +124,23 @@ impl TunedGbm {
             min_data_in_leaf: choice.min_data_in_leaf,
             learning_rate: choice.learning_rate,
             offset,
-            refit_on_all,
+            refit_on_all: final_fit,
             ..GbmParams::default()
         }
         .check()
     }
 
-    /// Fits one candidate on `x`, `y`.
-    fn fit_choice(&self, choice: Choice, x: &FeatureMatrix, y: &[f64], refit_on_all: bool) -> Result<FittedTunedGbm> {
+    /// Fits one candidate on `x`, `y`, with early stopping on its tail: the round count is
+    /// refitted on all rows in a final fit, not in the search.
+    fn fit_choice(&self, choice: Choice, x: &FeatureMatrix, y: &[f64], final_fit: bool) -> Result<Member> {
         let (ridge, trees) = if choice.correction == Correction::Ridge {
             let ridge = LinearParams::new(Penalty::RidgeCv).check()?.fit(x, y)?;
             let with = x.with_column(RIDGE_COLUMN, &ridge.predict(x)?)?;
-            (Some(ridge), self.params(choice, &with, refit_on_all)?.fit(&with, y)?)
+            (Some(ridge), self.params(choice, &with, final_fit)?.fit(&with, y)?)
         } else {
-            (None, self.params(choice, x, refit_on_all)?.fit(x, y)?)
+            (None, self.params(choice, x, final_fit)?.fit(x, y)?)
         };
-        Ok(FittedTunedGbm { name: self.name(), columns: x.names().to_vec(), choice, ridge, trees })
+        Ok(Member { choice, ridge, trees })
     }
 }
 
@@ -179,20 +191,24 @@ impl Fit for TunedGbm {
         let n = rows.len();
         let x = x.rows(&rows);
         let y: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
-        let choice = if n < 80 { DEFAULT_CHOICE } else { self.choose(&x, &y)? };
-        self.fit_choice(choice, &x, &y, true)
+        let choices = if n < 80 { vec![DEFAULT_CHOICE] } else { self.choose(&x, &y)? };
+        let members = choices.into_iter().map(|c| self.fit_choice(c, &x, &y, true)).collect::<Result<_>>()?;
+        Ok(FittedTunedGbm { name: self.name(), columns: x.names().to_vec(), members })
     }
 }
 
 impl TunedGbm {
-    /// The nested validation: fit on the first three quarters, score on the last.
-    fn choose(&self, x: &FeatureMatrix, y: &[f64]) -> Result<Choice> {
+    /// The nested validation: fit on the first three quarters, score on the last; the
+    /// [`MEMBERS`] best candidates, best first.
+    fn choose(&self, x: &FeatureMatrix, y: &[f64]) -> Result<Vec<Choice>> {
         let n = y.len();
-        let cut = n - n / 4;
-        let fit_rows: Vec<usize> = (0..cut).collect();
+        let from = n.saturating_sub(TUNING_ROWS);
+        let cut = n - (n - from) / 4;
+        let fit_rows: Vec<usize> = (from..cut).collect();
         let val_rows: Vec<usize> = (cut..n).collect();
+        let y_fit_rows: Vec<f64> = y[from..cut].to_vec();
         let (x_fit, x_val) = (x.rows(&fit_rows), x.rows(&val_rows));
-        let (y_fit, y_val) = (&y[..cut], &y[cut..]);
+        let (y_fit, y_val) = (&y_fit_rows[..], &y[cut..]);
         let score = |choice: Choice| -> Option<f64> {
             let model = self.fit_choice(choice, &x_fit, y_fit, false).ok()?;
             let p = model.predict(&x_val).ok()?;
@@ -200,11 +216,16 @@ impl TunedGbm {
             loss.is_finite().then_some(loss)
         };
         let mut best: Option<(f64, Choice)> = None;
-        let consider = |choice: Choice, best: &mut Option<(f64, Choice)>| {
-            if let Some(loss) = score(choice)
-                && best.is_none_or(|(b, _)| loss < b)
-            {
-                *best = Some((loss, choice));
+        let mut scored: Vec<(f64, Choice)> = Vec::new();
+        let mut consider = |choice: Choice, best: &mut Option<(f64, Choice)>| {
+            if scored.iter().any(|(_, c)| *c == choice) {
+                return;
+            }
+            if let Some(loss) = score(choice) {
+                scored.push((loss, choice));
+                if best.is_none_or(|(b, _)| loss < b) {
+                    *best = Some((loss, choice));
+                }
             }
         };
         let base = Choice { correction: Correction::None, ..DEFAULT_CHOICE };
@@ -225,24 +246,46 @@ impl TunedGbm {
         }
         let stage2 = best.map_or(stage1, |b| b.1);
         consider(Choice { learning_rate: 0.15, ..stage2 }, &mut best);
-        Ok(best.map_or(DEFAULT_CHOICE, |b| b.1))
+        // Best first; ties keep the order of the search.
+        scored.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let top: Vec<Choice> = scored.into_iter().take(MEMBERS).map(|(_, c)| c).collect();
+        Ok(if top.is_empty() { vec![DEFAULT_CHOICE] } else { top })
     }
 }
 
-/// A fitted tuned model: the choice, the ridge it corrects (if any) and the trees.
+/// How many of the best candidates a tuned model averages.
+pub const MEMBERS: usize = 3;
+
+/// One fitted candidate: the choice, the ridge it corrects (if any) and the trees.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FittedTunedGbm {
-    name: String,
-    columns: Vec<String>,
+pub struct Member {
     choice: Choice,
     ridge: Option<FittedLinear>,
     trees: FittedGbm,
 }
 
+impl Member {
+    fn predict(&self, x: &FeatureMatrix) -> Result<Vec<f64>> {
+        match &self.ridge {
+            Some(ridge) => self.trees.predict(&x.with_column(RIDGE_COLUMN, &ridge.predict(x)?)?),
+            None => self.trees.predict(x),
+        }
+    }
+}
+
+/// A fitted tuned model: the best candidates of its nested validation, fitted on all rows,
+/// whose forecasts it averages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedTunedGbm {
+    name: String,
+    columns: Vec<String>,
+    members: Vec<Member>,
+}
+
 impl FittedTunedGbm {
-    /// What the nested validation chose.
-    pub fn choice(&self) -> Choice {
-        self.choice
+    /// What the nested validation chose, best first.
+    pub fn choices(&self) -> Vec<Choice> {
+        self.members.iter().map(|m| m.choice).collect()
     }
 }
 
@@ -257,14 +300,22 @@ impl Predict for FittedTunedGbm {
 
     fn predict(&self, x: &FeatureMatrix) -> Result<Vec<f64>> {
         let x = x.select(&self.columns)?;
-        match &self.ridge {
-            Some(ridge) => self.trees.predict(&x.with_column(RIDGE_COLUMN, &ridge.predict(&x)?)?),
-            None => self.trees.predict(&x),
+        let mut sum = vec![0.0; x.nrows()];
+        for member in &self.members {
+            for (s, p) in sum.iter_mut().zip(member.predict(&x)?) {
+                *s += p;
+            }
         }
+        let k = self.members.len().max(1) as f64;
+        Ok(sum.into_iter().map(|s| s / k).collect())
     }
 
     fn choice(&self) -> Option<String> {
-        Some(self.choice.to_string())
+        let list: Vec<String> = self.members.iter().map(|m| m.choice.to_string()).collect();
+        Some(match list.len() {
+            1 => list.join(""),
+            k => format!("mean of {k}: {}", list.join(" | ")),
+        })
     }
 }
 
@@ -293,8 +344,8 @@ mod tests {
         assert_eq!(a, b);
         let p = a.predict(&x)?;
         let mae = p.iter().zip(&y).map(|(p, y)| (p - y).abs()).sum::<f64>() / y.len() as f64;
-        assert!(mae < 1.0, "mae {mae}, chose {}", a.choice());
-        assert!(a.choice.correction != Correction::LastDay, "chose {}", a.choice());
+        assert!(mae < 1.0, "mae {mae}, chose {:?}", a.choices());
+        assert!(a.choices()[0].correction != Correction::LastDay, "chose {:?}", a.choices());
         Ok(())
     }
 
