@@ -146,9 +146,10 @@ pub const COOLING_BASES_C: [f64; 5] = [18.0, 20.0, 22.0, 24.0, 26.0];
 
 /// Degree-day bases learned per meter: when the matrix has `hdd`, `cdd` and a temperature
 /// column (`temp_mean`, else `temp`), a linear fit recomputes `hdd = (base − t)⁺` and
-/// `cdd = (t − base)⁺` with the bases of [`HEATING_BASES_C`] and [`COOLING_BASES_C`] that fit
-/// the training rows best (least squares; heating first, then cooling), and prediction uses
-/// the same bases.
+/// `cdd = (t − base)⁺` with the bases of [`HEATING_BASES_C`] and [`COOLING_BASES_C`] that
+/// forecast the last fifth of the training rows best when fitted on the rows before it
+/// (absolute error; heating first, then cooling; the fixed bases 15 and 22 °C are kept unless
+/// another does strictly better), and prediction uses the same bases.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DegreeDayBases {
     /// The temperature column the degrees are computed from.
@@ -202,24 +203,29 @@ impl DegreeDayBases {
         if temp.iter().all(|t| t.is_nan()) {
             return Ok(None);
         }
-        // The other columns, standardized once; each candidate adds its two degree columns.
+        // The other columns, standardized once; each candidate adds its two degree columns,
+        // is fitted on the first four fifths of the rows (in time order) and scored by its
+        // absolute error on the last fifth, as ridge chooses λ.
+        let n = y.len();
+        let cut = n - n / 5;
+        if n / 5 < 10 {
+            return Ok(None);
+        }
         let keep: Vec<String> = names.iter().filter(|n| *n != HDD && *n != CDD).cloned().collect();
         let base = Design::of(&x.select(&keep)?);
         let (y_mean, y_std) = mean_std(y);
         let t = Array1::from_iter(y.iter().map(|v| (v - y_mean) / if y_std > 0.0 { y_std } else { 1.0 }));
-        let gram = base.z.t().dot(&base.z);
-        let zt = base.z.t().dot(&t);
-        let sse = |bases: &Self| -> Option<f64> {
-            let extra: Vec<Vec<f64>> = (0..2)
-                .map(|k| temp.iter().map(|&v| bases.degrees(v)[k]).collect::<Vec<f64>>())
-                .collect();
-            let extra: Vec<Vec<f64>> = extra
-                .into_iter()
-                .filter_map(|col| {
-                    let finite: Vec<f64> = col.iter().copied().filter(|v| v.is_finite()).collect();
+        let (z_fit, t_fit) = (base.z.slice(ndarray::s![..cut, ..]), t.slice(ndarray::s![..cut]));
+        let gram = z_fit.t().dot(&z_fit);
+        let zt = z_fit.t().dot(&t_fit);
+        let error = |bases: &Self| -> Option<f64> {
+            let extra: Vec<Array1<f64>> = (0..2)
+                .filter_map(|k| {
+                    let col: Vec<f64> = temp.iter().map(|&v| bases.degrees(v)[k]).collect();
+                    let finite: Vec<f64> = col[..cut].iter().copied().filter(|v| v.is_finite()).collect();
                     let (m, s) = mean_std(&finite);
                     (s > 1e-12 * m.abs().max(1.0))
-                        .then(|| col.iter().map(|v| if v.is_finite() { (v - m) / s } else { 0.0 }).collect())
+                        .then(|| Array1::from_iter(col.iter().map(|v| if v.is_finite() { (v - m) / s } else { 0.0 })))
                 })
                 .collect();
             let (p, k) = (gram.nrows(), extra.len());
@@ -228,31 +234,38 @@ impl DegreeDayBases {
             let mut b = Array1::<f64>::zeros(p + k);
             b.slice_mut(ndarray::s![..p]).assign(&zt);
             for (a, col) in extra.iter().enumerate() {
-                let col = Array1::from(col.clone());
-                let cross = base.z.t().dot(&col);
+                let fit = col.slice(ndarray::s![..cut]);
+                let cross = z_fit.t().dot(&fit);
                 g.slice_mut(ndarray::s![..p, p + a]).assign(&cross);
                 g.slice_mut(ndarray::s![p + a, ..p]).assign(&cross);
                 for (c, other) in extra.iter().enumerate() {
-                    g[[p + a, p + c]] = col.dot(&Array1::from(other.clone()));
+                    g[[p + a, p + c]] = fit.dot(&other.slice(ndarray::s![..cut]));
                 }
-                b[p + a] = col.dot(&t);
+                b[p + a] = fit.dot(&t_fit);
             }
-            let beta = Array1::from(ridge(&g, &b, y.len(), 1e-6).ok()?);
-            let sse = t.dot(&t) - 2.0 * beta.dot(&b) + beta.dot(&g.dot(&beta));
-            sse.is_finite().then_some(sse)
+            let beta = Array1::from(ridge(&g, &b, cut, 1e-6).ok()?);
+            let mut err = 0.0;
+            for i in cut..n {
+                let mut pred = base.z.row(i).dot(&beta.slice(ndarray::s![..p]));
+                for (a, col) in extra.iter().enumerate() {
+                    pred += beta[p + a] * col[i];
+                }
+                err += (pred - t[i]).abs();
+            }
+            err.is_finite().then_some(err)
         };
         let mut best = Self { temperature: temperature.to_string(), heating_c: 15.0, cooling_c: 22.0 };
-        let mut best_sse = sse(&best).unwrap_or(f64::INFINITY);
+        let mut best_error = error(&best).unwrap_or(f64::INFINITY);
         for heating_c in HEATING_BASES_C {
             let candidate = Self { heating_c, ..best.clone() };
-            if let Some(e) = sse(&candidate).filter(|e| *e < best_sse) {
-                (best, best_sse) = (candidate, e);
+            if let Some(e) = error(&candidate).filter(|e| *e < best_error) {
+                (best, best_error) = (candidate, e);
             }
         }
         for cooling_c in COOLING_BASES_C {
             let candidate = Self { cooling_c, ..best.clone() };
-            if let Some(e) = sse(&candidate).filter(|e| *e < best_sse) {
-                (best, best_sse) = (candidate, e);
+            if let Some(e) = error(&candidate).filter(|e| *e < best_error) {
+                (best, best_error) = (candidate, e);
             }
         }
         Ok(Some(best))
