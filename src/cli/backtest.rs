@@ -170,7 +170,10 @@ fn check_against(path: &Path, done: &Backtest) -> anyhow::Result<ExitCode> {
     }
     if worse == 0 {
         let peer = reference.peer.as_ref().map_or(String::new(), |p| {
-            format!(", and the best model beats the independent peer ({} kWh MAE, {} EUR)", p.mae_kwh, p.euros)
+            format!(
+                ", and the best model beats the independent peer ({} kWh MAE, {} EUR)",
+                p.mae_kwh, p.euros
+            )
         });
         eprintln!(
             "check passed: {} model(s) within {} % of {}{peer}{}",

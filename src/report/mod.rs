@@ -284,7 +284,8 @@ impl Report<'_> {
         let mut k = 0;
         while k < choices.len() {
             let (meter, model) = (&choices[k].meter_id, &choices[k].model);
-            let end = k + choices[k..].iter().take_while(|c| &c.meter_id == meter && &c.model == model).count();
+            let end =
+                k + choices[k..].iter().take_while(|c| &c.meter_id == meter && &c.model == model).count();
             let mut counts: Vec<(&str, usize)> = Vec::new();
             for c in &choices[k..end] {
                 match counts.iter_mut().find(|(text, _)| *text == c.choice) {

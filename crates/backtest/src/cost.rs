@@ -41,7 +41,12 @@ pub struct GasPrices {
 
 impl Default for GasPrices {
     fn default() -> Self {
-        Self { price_eur_per_mwh: 35.0, small_adjustment: 0.02, small_adjustment_long: None, small_adjustment_short: None }
+        Self {
+            price_eur_per_mwh: 35.0,
+            small_adjustment: 0.02,
+            small_adjustment_long: None,
+            small_adjustment_short: None,
+        }
     }
 }
 
@@ -247,10 +252,8 @@ mod tests {
     #[test]
     fn gas_sides_may_differ_and_move_the_critical_fractile() -> Result<()> {
         let toml = "[gas]\nsmall_adjustment_long = 0.01\nsmall_adjustment_short = 0.04\n";
-        let costs: CostParams = toml::from_str(toml).map_err(|e| Error::CostFile {
-            path: "inline".into(),
-            problem: e.to_string(),
-        })?;
+        let costs: CostParams = toml::from_str(toml)
+            .map_err(|e| Error::CostFile { path: "inline".into(), problem: e.to_string() })?;
         let gas = costs.check()?.into_inner().gas;
         // 10 MWh long: sold at P − 1 %, 3.5 EUR; 10 MWh short: bought at P + 4 %, 14 EUR.
         assert!((gas.imbalance_eur(110_000.0, 100_000.0, None) - 3.5).abs() < 1e-9);
@@ -258,10 +261,8 @@ mod tests {
         let (short, long) = gas.unit_costs(None);
         assert!((critical_fractile(short, long) - 0.8).abs() < 1e-12);
         let negative = "[gas]\nsmall_adjustment_short = -0.01\n";
-        let bad: CostParams = toml::from_str(negative).map_err(|e| Error::CostFile {
-            path: "inline".into(),
-            problem: e.to_string(),
-        })?;
+        let bad: CostParams = toml::from_str(negative)
+            .map_err(|e| Error::CostFile { path: "inline".into(), problem: e.to_string() })?;
         assert!(bad.check().is_err());
         Ok(())
     }

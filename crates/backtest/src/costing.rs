@@ -217,7 +217,16 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2025, 1, 2).unwrap_or_default();
         let series = PriceSeries::daily(
             "gas.csv",
-            [(day, Price { price: 50.0, vwap: None, small_adjustment: Some(0.1), small_adjustment_long: None, small_adjustment_short: None })],
+            [(
+                day,
+                Price {
+                    price: 50.0,
+                    vwap: None,
+                    small_adjustment: Some(0.1),
+                    small_adjustment_long: None,
+                    small_adjustment_short: None,
+                },
+            )],
         );
         let pricing = Pricing { gas: Some(series), ..Pricing::default() };
         // 10 MWh short at 50 EUR/MWh with a 10 % adjustment: 10 × 5 = 50 EUR.

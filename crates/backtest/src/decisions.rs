@@ -244,7 +244,16 @@ mod tests {
         let series = vader_features::PriceSeries::daily(
             "p.csv",
             rows.iter().map(|f| {
-                (f.day, vader_features::Price { price: 60.0, vwap: Some(80.0), small_adjustment: None, small_adjustment_long: None, small_adjustment_short: None })
+                (
+                    f.day,
+                    vader_features::Price {
+                        price: 60.0,
+                        vwap: Some(80.0),
+                        small_adjustment: None,
+                        small_adjustment_long: None,
+                        small_adjustment_short: None,
+                    },
+                )
             }),
         );
         let mut params = CostParams::default();

@@ -15,6 +15,6 @@ pub use capacity::{AlertParams, AlertRow, AlertStatus, capacity_alert};
 pub use error::{Error, Result};
 pub use params::Valid;
 pub use walk_forward::{
-    Forecast, Metrics, Progress, RefitChoice, Scope, WalkForwardParams, Window, walk_forward, walk_forward_recorded,
-    walk_forward_with,
+    Forecast, Metrics, Progress, RefitChoice, Scope, WalkForwardParams, Window, walk_forward,
+    walk_forward_recorded, walk_forward_with,
 };

@@ -519,7 +519,7 @@ impl PeerFigures {
             ("peer_mae_kwh", self.mae_kwh, best(|s| s.metrics.mae)),
             ("peer_euros", self.euros, best(|s| s.euros)),
         ] {
-            if !(now < reference) {
+            if now.is_nan() || now >= reference {
                 out.push(Drift { model, figure: name, reference, now, worse: true });
             }
         }

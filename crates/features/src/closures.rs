@@ -63,7 +63,8 @@ pub fn read(path: &Path, meters: &Meters) -> Result<Vec<Closure>> {
     let (first, last) = (table.dates("first_day")?, table.dates("last_day")?);
     let mut out = Vec::with_capacity(table.height());
     for row in 0..table.height() {
-        let bad = |column, problem: String| Error::BadValue { location: table.location(row), column, problem };
+        let bad =
+            |column, problem: String| Error::BadValue { location: table.location(row), column, problem };
         let (site, meter_id) = (sites[row].clone(), ids[row].clone());
         match (&site, &meter_id) {
             (None, None) => return Err(bad("site", "give a site or a meter_id".into())),
@@ -79,7 +80,13 @@ pub fn read(path: &Path, meters: &Meters) -> Result<Vec<Closure>> {
         if last[row] < first[row] {
             return Err(bad("last_day", format!("{} is before first_day {}", last[row], first[row])));
         }
-        out.push(Closure { site, meter_id, first_day: first[row], last_day: last[row], reason: reasons[row].clone() });
+        out.push(Closure {
+            site,
+            meter_id,
+            first_day: first[row],
+            last_day: last[row],
+            reason: reasons[row].clone(),
+        });
     }
     Ok(out)
 }

@@ -50,9 +50,8 @@ impl StepSeries {
     /// Time-weighted mean over `[from, to)` of the values known at `at` (for each start, the
     /// latest value issued by then); NaN when no known value covers any of the interval.
     pub fn mean(&self, from: i64, to: i64, at: i64) -> f64 {
-        let known = |i: usize| {
-            self.issued_at.as_ref().is_none_or(|v| v[i] <= at) && self.value[i].is_finite()
-        };
+        let known =
+            |i: usize| self.issued_at.as_ref().is_none_or(|v| v[i] <= at) && self.value[i].is_finite();
         // From the last known value starting at or before `from` to the last start before `to`.
         let hi = self.start.partition_point(|&t| t < to);
         let mut lo = self.start.partition_point(|&t| t <= from);
@@ -117,12 +116,17 @@ impl Covariates {
         let issued = if table.has("issued_at") { Some(table.timestamps("issued_at")?) } else { None };
         let mut rows: Vec<(Scope, String, i64, i64, f64)> = Vec::with_capacity(table.height());
         for row in 0..table.height() {
-            let bad = |column, problem: String| Error::BadValue { location: table.location(row), column, problem };
+            let bad =
+                |column, problem: String| Error::BadValue { location: table.location(row), column, problem };
             let scope = match (&sites[row], &ids[row]) {
                 (Some(s), None) if meters.iter().any(|m| &m.site == s) => Scope::Site(s.clone()),
-                (Some(s), None) => return Err(bad("site", format!("no meter of the meters file is on site {s:?}"))),
+                (Some(s), None) => {
+                    return Err(bad("site", format!("no meter of the meters file is on site {s:?}")));
+                }
                 (None, Some(id)) if meters.get(id).is_some() => Scope::Meter(id.clone()),
-                (None, Some(id)) => return Err(bad("meter_id", format!("unknown meter {id:?} (not in the meters file)"))),
+                (None, Some(id)) => {
+                    return Err(bad("meter_id", format!("unknown meter {id:?} (not in the meters file)")));
+                }
                 (None, None) => return Err(bad("site", "give a site or a meter_id".into())),
                 (Some(_), Some(_)) => return Err(bad("site", "give a site or a meter_id, not both".into())),
             };
@@ -169,7 +173,10 @@ impl Covariates {
 
     /// The same covariates with every series passed through `f` (to build what-if views).
     pub fn map(&self, f: impl Fn(&StepSeries) -> StepSeries) -> Self {
-        Self { names: self.names.clone(), series: self.series.iter().map(|(k, s)| (k.clone(), f(s))).collect() }
+        Self {
+            names: self.names.clone(),
+            series: self.series.iter().map(|(k, s)| (k.clone(), f(s))).collect(),
+        }
     }
 
     /// The covariate names, sorted.

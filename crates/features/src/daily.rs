@@ -118,9 +118,7 @@ mod tests {
     fn one_daily_reading_completes_a_gas_day_of_23_24_or_25_hours() {
         // Gas-day indexes read at 06:00 Paris time around both changes of 2024: 04:00 UTC in
         // summer, 05:00 UTC in winter, so consecutive starts are 23, 24 or 25 hours apart.
-        let at = |d: &str| {
-            chrono::DateTime::parse_from_rfc3339(d).map(|t| t.timestamp()).expect("time")
-        };
+        let at = |d: &str| chrono::DateTime::parse_from_rfc3339(d).map(|t| t.timestamp()).expect("time");
         let starts = [
             "2024-03-29T05:00:00Z",
             "2024-03-30T05:00:00Z", // 23-hour gas day (spring change on the 31st)

@@ -63,7 +63,11 @@ impl Calendars {
             .map(|m| {
                 let calendar = SiteCalendar {
                     holidays: m.calendar_key().and_then(|k| holidays.get(&k).cloned()).unwrap_or_default(),
-                    closures: closures.iter().filter(|c| c.applies_to(&m.meter_id, &m.site)).cloned().collect(),
+                    closures: closures
+                        .iter()
+                        .filter(|c| c.applies_to(&m.meter_id, &m.site))
+                        .cloned()
+                        .collect(),
                 };
                 (m.meter_id.clone(), calendar)
             })
@@ -98,7 +102,8 @@ impl Dataset {
         let closures = find(dir, "closures", false)?.map(|p| closures::read(&p, &meters)).transpose()?;
         let holidays = Some(dir.join("holidays.csv")).filter(|p| p.is_file());
         let calendars = Calendars::new(&meters, holidays.as_deref(), closures)?;
-        let covariates = find(dir, "covariates", false)?.map(|p| Covariates::read(&p, &meters)).transpose()?;
+        let covariates =
+            find(dir, "covariates", false)?.map(|p| Covariates::read(&p, &meters)).transpose()?;
         Ok(Self { dir: dir.to_path_buf(), readings, meters, weather, calendars, covariates })
     }
 }

@@ -82,18 +82,13 @@ impl std::fmt::Display for CalendarKey {
 }
 
 /// The public holidays of one calendar.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Holidays {
     /// The eleven national holidays of metropolitan France, computed (the default).
+    #[default]
     French,
     /// The days of a calendar read from a table.
     Days(BTreeSet<NaiveDate>),
-}
-
-impl Default for Holidays {
-    fn default() -> Self {
-        Self::French
-    }
 }
 
 impl Holidays {
@@ -149,9 +144,10 @@ fn shipped_calendars(keys: &[CalendarKey]) -> Result<BTreeMap<CalendarKey, BTree
         else {
             continue;
         };
-        let Some(key) = keys.iter().find(|k| {
-            k.country == country && k.subdivision.as_deref().unwrap_or("") == subdivision
-        }) else {
+        let Some(key) = keys
+            .iter()
+            .find(|k| k.country == country && k.subdivision.as_deref().unwrap_or("") == subdivision)
+        else {
             continue;
         };
         let day = NaiveDate::parse_from_str(date, "%Y-%m-%d")
@@ -192,7 +188,11 @@ fn unknown(key: &CalendarKey, folder_table: Option<&Path>) -> Error {
     let shipped = if known.is_empty() {
         "the shipped calendars have no such country (AU, BE, DE, ES, FR, GB, IT, NL, US)".to_string()
     } else {
-        format!("subdivisions shipped for {}: {}", key.country, known.into_iter().collect::<Vec<_>>().join(", "))
+        format!(
+            "subdivisions shipped for {}: {}",
+            key.country,
+            known.into_iter().collect::<Vec<_>>().join(", ")
+        )
     };
     let folder = folder_table.map_or(String::new(), |p| format!(" nor in {}", p.display()));
     Error::Invalid(format!(

@@ -135,7 +135,10 @@ impl Meters {
             if let Some(c) = &country
                 && !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
             {
-                return Err(bad("country", format!("expected an ISO 3166-1 alpha-2 code such as GB, found {c:?}")));
+                return Err(bad(
+                    "country",
+                    format!("expected an ISO 3166-1 alpha-2 code such as GB, found {c:?}"),
+                ));
             }
             let subdivision = subdivisions[row].as_deref().map(str::to_ascii_uppercase);
             if subdivision.is_some() && country.is_none() {

@@ -27,7 +27,11 @@ pub(crate) struct PeriodRows {
 
 impl PeriodRows {
     pub(crate) fn new() -> Self {
-        Self { means: [7, 28].map(columns::mean_days), spread: columns::std_days(7), yearly: columns::lag_days(364) }
+        Self {
+            means: [7, 28].map(columns::mean_days),
+            spread: columns::std_days(7),
+            yearly: columns::lag_days(364),
+        }
     }
 }
 

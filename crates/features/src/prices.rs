@@ -113,7 +113,13 @@ impl PriceSeries {
             let small_adjustment = share("small_adjustment", &adjustment)?;
             let small_adjustment_long = share("small_adjustment_long", &long)?;
             let small_adjustment_short = share("small_adjustment_short", &short)?;
-            prices.push(Price { price: p, vwap, small_adjustment, small_adjustment_long, small_adjustment_short });
+            prices.push(Price {
+                price: p,
+                vwap,
+                small_adjustment,
+                small_adjustment_long,
+                small_adjustment_short,
+            });
         }
         let (key, order) = if table.has("day") {
             let days = table
@@ -248,7 +254,13 @@ mod tests {
         let t0 = 1_514_764_800; // 2018-01-01T00:00:00Z
         assert_eq!(
             prices.at(day, t0 + 900),
-            Some(Price { price: 30.0, vwap: Some(35.5), small_adjustment: None, small_adjustment_long: None, small_adjustment_short: None })
+            Some(Price {
+                price: 30.0,
+                vwap: Some(35.5),
+                small_adjustment: None,
+                small_adjustment_long: None,
+                small_adjustment_short: None
+            })
         );
         assert_eq!(prices.at(day, t0 + 3600).map(|p| p.price), Some(40.0));
         assert_eq!(prices.at(day, t0 + 2 * 3600), None, "02:00 is missing from the file");

@@ -57,11 +57,7 @@ impl SiteWeather {
             }
             i = j;
         }
-        if n == 0 {
-            Temperatures::UNKNOWN
-        } else {
-            Temperatures { mean: sum / n as f64, min, max }
-        }
+        if n == 0 { Temperatures::UNKNOWN } else { Temperatures { mean: sum / n as f64, min, max } }
     }
 }
 

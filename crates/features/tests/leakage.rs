@@ -172,7 +172,8 @@ fn covariates_issued_after_the_decision_are_not_seen() {
 fn a_covariate_read_regardless_of_its_issue_time_is_caught() {
     // The same plans without issue times: every revision is seen at once, so it leaks.
     fn peeking(data: &Dataset, meter: &Meter, target: Target, day: NaiveDate) -> FeatureTable {
-        let undated = data.covariates.as_ref().map(|c| c.map(|s| StepSeries { issued_at: None, ..s.clone() }));
+        let undated =
+            data.covariates.as_ref().map(|c| c.map(|s| StepSeries { issued_at: None, ..s.clone() }));
         honest(&Dataset { covariates: undated, ..data.clone() }, meter, target, day)
     }
     assert_eq!(leaking_columns_in(&with_plans(&refinery()), peeking), ["cov_throughput"]);

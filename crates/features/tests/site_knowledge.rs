@@ -20,7 +20,8 @@ fn folder(meters_extra: (&str, &str), files: &[(&str, &str)]) -> tempfile::TempD
     }
     std::fs::write(dir.path().join("readings.csv"), readings).expect("readings");
     let (header, cells) = meters_extra;
-    let meters = format!("meter_id,name,site,commodity,timezone{header}\nM1,Boiler,s1,gas,Europe/London{cells}\n");
+    let meters =
+        format!("meter_id,name,site,commodity,timezone{header}\nM1,Boiler,s1,gas,Europe/London{cells}\n");
     std::fs::write(dir.path().join("meters.csv"), meters).expect("meters");
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).expect("file");
@@ -58,7 +59,10 @@ fn an_unknown_calendar_or_country_code_is_refused() {
     let e = Dataset::open(dir.path()).expect_err("bad code").to_string();
     assert!(e.contains("meters.csv, line 2") && e.contains("country"), "{e}");
     // A folder's own holidays.csv gives a calendar the shipped table lacks.
-    let dir = folder((",country", ",JP"), &[("holidays.csv", "country,subdivision,date,name\nJP,,2024-03-20,Vernal Equinox Day\n")]);
+    let dir = folder(
+        (",country", ",JP"),
+        &[("holidays.csv", "country,subdivision,date,name\nJP,,2024-03-20,Vernal Equinox Day\n")],
+    );
     assert_eq!(column(dir.path(), "holiday", &[d(3, 20), d(3, 21)]), [1.0, 0.0]);
 }
 

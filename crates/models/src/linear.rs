@@ -224,8 +224,9 @@ impl DegreeDayBases {
                     let col: Vec<f64> = temp.iter().map(|&v| bases.degrees(v)[k]).collect();
                     let finite: Vec<f64> = col[..cut].iter().copied().filter(|v| v.is_finite()).collect();
                     let (m, s) = mean_std(&finite);
-                    (s > 1e-12 * m.abs().max(1.0))
-                        .then(|| Array1::from_iter(col.iter().map(|v| if v.is_finite() { (v - m) / s } else { 0.0 })))
+                    (s > 1e-12 * m.abs().max(1.0)).then(|| {
+                        Array1::from_iter(col.iter().map(|v| if v.is_finite() { (v - m) / s } else { 0.0 }))
+                    })
                 })
                 .collect();
             let (p, k) = (gram.nrows(), extra.len());
@@ -300,10 +301,12 @@ impl Design {
             // least squares singular: daily weather gives equal daily mean, minimum and maximum.
             // A weighted sum screens the candidates; equal ones are compared value by value.
             let signature: f64 = (0..x.nrows()).map(|i| standard(j, m, s, i) * ((i % 97) as f64 + 1.0)).sum();
-            let duplicate = keep.iter().zip(mean.iter().zip(&scale)).zip(&signatures).any(|((&k, (&mk, &sk)), &sig)| {
-                (sig - signature).abs() <= 1e-6 * x.nrows() as f64
-                    && (0..x.nrows()).all(|i| (standard(j, m, s, i) - standard(k, mk, sk, i)).abs() <= 1e-9)
-            });
+            let duplicate =
+                keep.iter().zip(mean.iter().zip(&scale)).zip(&signatures).any(|((&k, (&mk, &sk)), &sig)| {
+                    (sig - signature).abs() <= 1e-6 * x.nrows() as f64
+                        && (0..x.nrows())
+                            .all(|i| (standard(j, m, s, i) - standard(k, mk, sk, i)).abs() <= 1e-9)
+                });
             if duplicate {
                 continue;
             }
@@ -313,7 +316,8 @@ impl Design {
             keep.push(j);
             signatures.push(signature);
         }
-        let z = Array2::from_shape_fn((x.nrows(), keep.len()), |(i, k)| standard(keep[k], mean[k], scale[k], i));
+        let z =
+            Array2::from_shape_fn((x.nrows(), keep.len()), |(i, k)| standard(keep[k], mean[k], scale[k], i));
         Self { columns, mean, scale, z }
     }
 }
@@ -514,7 +518,10 @@ mod tests {
                 [t, (15.0 - t).max(0.0), (t - 22.0).max(0.0)]
             })
             .collect();
-        let y: Vec<f64> = rows.iter().map(|r| 100.0 + 8.0 * (17.0 - r[0]).max(0.0) + 5.0 * (r[0] - 24.0).max(0.0)).collect();
+        let y: Vec<f64> = rows
+            .iter()
+            .map(|r| 100.0 + 8.0 * (17.0 - r[0]).max(0.0) + 5.0 * (r[0] - 24.0).max(0.0))
+            .collect();
         let x = FeatureMatrix::from_rows(names, &rows)?;
         let model = LinearParams::new(Penalty::None).check()?.fit(&x, &y)?;
         let bases = model.degree_days.clone().expect("bases");

@@ -33,7 +33,6 @@ use crate::traits::{Family, Fit, Predict, check_rows};
 /// now, and the cost of tuning stays bounded on long hourly histories.
 pub const TUNING_ROWS: usize = 12_000;
 
-
 /// The column a ridge correction adds to the trees' matrix.
 const RIDGE_COLUMN: &str = "ridge_forecast";
 
@@ -351,7 +350,10 @@ mod tests {
 
     #[test]
     fn names_read_back_and_bad_levels_are_refused() {
-        assert_eq!(TunedGbmFamily::parse("gbm-tuned").and_then(Result::ok).map(|s| s.name()), Some("gbm-tuned".into()));
+        assert_eq!(
+            TunedGbmFamily::parse("gbm-tuned").and_then(Result::ok).map(|s| s.name()),
+            Some("gbm-tuned".into())
+        );
         assert_eq!(
             TunedGbmFamily::parse("gbm-tuned-q0.8").and_then(Result::ok).map(|s| s.name()),
             Some("gbm-tuned-q0.8".into())
