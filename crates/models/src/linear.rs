@@ -512,9 +512,10 @@ mod tests {
     fn degree_day_bases_are_learned_from_the_training_rows() -> Result<()> {
         // Heating load below 17 °C, cooling above 24 °C; the columns come at the fixed bases.
         let names = ["temp_mean", "hdd", "cdd"].map(String::from).to_vec();
+        // Temperatures spread over the rows, so that the validation tail sees both regimes.
         let rows: Vec<[f64; 3]> = (0..120)
             .map(|i| {
-                let t = -5.0 + f64::from(i) * 0.3;
+                let t = -5.0 + f64::from((i * 37) % 120) * 0.3;
                 [t, (15.0 - t).max(0.0), (t - 22.0).max(0.0)]
             })
             .collect();
