@@ -270,4 +270,34 @@ fn the_regression_gate_passes_on_its_own_figures_and_fails_on_a_worse_model() {
     let run = check(&["--refit-days", "14"]);
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("run the same setup"));
+
+    // A peer block: the run's best model must beat the peer's best on MAE and on euros.
+    value["models"]["mean-7d"]["mae_kwh"] = serde_json::json!(mae);
+    let best = value["models"].as_object().expect("models").values();
+    let (best_mae, best_euros) = best.fold((f64::INFINITY, f64::INFINITY), |(m, e), f| {
+        (m.min(f["mae_kwh"].as_f64().expect("mae")), e.min(f["euros"].as_f64().expect("euros")))
+    });
+    let peer = |mae: f64, euros: f64| {
+        serde_json::json!({"source": "test", "best_mae_model": "peer-a", "mae_kwh": mae,
+            "best_euros_model": "peer-b", "euros": euros})
+    };
+    value["peer"] = peer(best_mae * 1.01, best_euros * 1.01);
+    std::fs::write(&reference, value.to_string()).expect("write");
+    let run = check(&[]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success() && stderr.contains("beats the independent peer"), "{stderr}");
+    value["peer"] = peer(best_mae * 1.01, best_euros * 0.99);
+    std::fs::write(&reference, value.to_string()).expect("write");
+    let run = check(&[]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("not below the independent peer's best (peer-b)") && !stderr.contains("peer-a"),
+        "{stderr}"
+    );
+    // Saving a reference keeps the peer block.
+    stdout_ok(&backtest(&out, &[&short[..], &["--save-reference", reference_arg]].concat()));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&reference).expect("reference")).expect("json");
+    assert_eq!(saved["peer"]["best_euros_model"], "peer-b");
 }
