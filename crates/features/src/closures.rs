@@ -56,10 +56,8 @@ pub const OPTIONAL: [&str; 3] = ["site", "meter_id", "reason"];
 /// Reads and checks a closures file against the meters it may name.
 pub fn read(path: &Path, meters: &Meters) -> Result<Vec<Closure>> {
     let table = Table::read(path, &REQUIRED, &OPTIONAL)?;
-    let optional = |name: &'static str| -> Result<Vec<Option<String>>> {
-        if table.has(name) { table.text(name) } else { Ok(vec![None; table.height()]) }
-    };
-    let (sites, ids, reasons) = (optional("site")?, optional("meter_id")?, optional("reason")?);
+    let (sites, ids, reasons) =
+        (table.optional_text("site")?, table.optional_text("meter_id")?, table.optional_text("reason")?);
     let (first, last) = (table.dates("first_day")?, table.dates("last_day")?);
     let mut out = Vec::with_capacity(table.height());
     for row in 0..table.height() {

@@ -106,10 +106,7 @@ impl Covariates {
     /// Reads and checks a covariates file against the meters it may name.
     pub fn read(path: &Path, meters: &Meters) -> Result<Self> {
         let table = Table::read(path, &Self::REQUIRED, &Self::OPTIONAL)?;
-        let optional = |name: &'static str| -> Result<Vec<Option<String>>> {
-            if table.has(name) { table.text(name) } else { Ok(vec![None; table.height()]) }
-        };
-        let (sites, ids) = (optional("site")?, optional("meter_id")?);
+        let (sites, ids) = (table.optional_text("site")?, table.optional_text("meter_id")?);
         let time = table.timestamps("timestamp")?;
         let names = table.required_text("name")?;
         let values = table.numbers("value")?;

@@ -161,8 +161,7 @@ fn shipped_calendars(keys: &[CalendarKey]) -> Result<BTreeMap<CalendarKey, BTree
 fn read_table(path: &Path) -> Result<BTreeMap<CalendarKey, BTreeSet<NaiveDate>>> {
     let table = Table::read(path, &["country", "date"], &["subdivision", "name"])?;
     let countries = table.required_text("country")?;
-    let subdivisions =
-        if table.has("subdivision") { table.text("subdivision")? } else { vec![None; table.height()] };
+    let subdivisions = table.optional_text("subdivision")?;
     let dates = table.dates("date")?;
     let mut out: BTreeMap<CalendarKey, BTreeSet<NaiveDate>> = BTreeMap::new();
     for (row, country) in countries.into_iter().enumerate() {

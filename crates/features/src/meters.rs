@@ -109,12 +109,9 @@ impl Meters {
         } else {
             vec![None; table.height()]
         };
-        let optional = |name: &'static str| -> Result<Vec<Option<String>>> {
-            if table.has(name) { table.text(name) } else { Ok(vec![None; table.height()]) }
-        };
-        let zones = optional("timezone")?;
-        let countries = optional("country")?;
-        let subdivisions = optional("subdivision")?;
+        let zones = table.optional_text("timezone")?;
+        let countries = table.optional_text("country")?;
+        let subdivisions = table.optional_text("subdivision")?;
 
         let mut meters = Self::default();
         for (row, meter_id) in ids.into_iter().enumerate() {

@@ -137,6 +137,11 @@ impl Table {
         Ok(text.iter().map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)).collect())
     }
 
+    /// An optional text column: its cells, or `None` on every row when the file lacks it.
+    pub(crate) fn optional_text(&self, name: &'static str) -> Result<Vec<Option<String>>> {
+        if self.has(name) { self.text(name) } else { Ok(vec![None; self.height()]) }
+    }
+
     /// A text column in which every cell must be filled.
     pub(crate) fn required_text(&self, name: &'static str) -> Result<Vec<String>> {
         self.text(name)?
