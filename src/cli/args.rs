@@ -27,7 +27,8 @@ pub enum OutputFormat {
 /// The data folder argument shared by commands.
 #[derive(Debug, clap::Args)]
 pub struct DataArg {
-    /// Data folder with readings.{parquet,csv}, meters.csv and optionally weather.{parquet,csv}.
+    /// Data folder with readings.{parquet,csv}, meters.csv and optionally weather, closures,
+    /// covariates ({parquet,csv}) and holidays.csv.
     #[arg(long, default_value = "datasets/refinery")]
     pub data: PathBuf,
 }
