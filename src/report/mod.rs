@@ -281,13 +281,9 @@ impl Report<'_> {
              the choice of the last refit, and each choice with the number of refits that made it.\n"
         )?;
         writeln!(md, "| meter | model | last refit | choices (refits) |\n|---|---|---|---|")?;
-        let mut k = 0;
-        while k < choices.len() {
-            let (meter, model) = (&choices[k].meter_id, &choices[k].model);
-            let end =
-                k + choices[k..].iter().take_while(|c| &c.meter_id == meter && &c.model == model).count();
+        for refits in choices.chunk_by(|a, b| a.meter_id == b.meter_id && a.model == b.model) {
             let mut counts: Vec<(&str, usize)> = Vec::new();
-            for c in &choices[k..end] {
+            for c in refits {
                 match counts.iter_mut().find(|(text, _)| *text == c.choice) {
                     Some(entry) => entry.1 += 1,
                     None => counts.push((&c.choice, 1)),
@@ -295,8 +291,8 @@ impl Report<'_> {
             }
             counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
             let list: Vec<String> = counts.iter().map(|(text, n)| format!("{text} ({n})")).collect();
-            writeln!(md, "| {meter} | {model} | {} | {} |", choices[end - 1].choice, list.join("; "))?;
-            k = end;
+            let (first, last) = (&refits[0], &refits[refits.len() - 1]);
+            writeln!(md, "| {} | {} | {} | {} |", first.meter_id, first.model, last.choice, list.join("; "))?;
         }
         Ok(())
     }

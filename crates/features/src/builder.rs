@@ -59,12 +59,12 @@ impl MeterInputs<'_> {
         self.weather.map_or(Temperatures::UNKNOWN, |w| w.temperatures(start, end, at))
     }
 
-    /// Pushes the calendar columns of `day`: weekday, holiday, bridge, season, and `closed`
-    /// when the data has closures.
-    pub(crate) fn push_calendar(&self, day: NaiveDate, out: &mut TableBuilder) {
-        out.push_all(&CALENDAR_FEATURES, calendar_features(day, self.calendar));
-        if self.with_closures {
-            out.push(CLOSED, f64::from(u8::from(self.calendar.is_closed(day))));
+    /// The calendar columns of `day`: weekday, holiday, bridge, season, and `closed` when the
+    /// data has closures; computed once per day, pushed on each of its rows.
+    pub(crate) fn calendar(&self, day: NaiveDate) -> DayCalendar {
+        DayCalendar {
+            features: calendar_features(day, self.calendar),
+            closed: self.with_closures.then(|| f64::from(u8::from(self.calendar.is_closed(day)))),
         }
     }
 
@@ -72,6 +72,22 @@ impl MeterInputs<'_> {
     pub(crate) fn push_covariates(&self, start: i64, end: i64, at: i64, out: &mut TableBuilder) {
         for (name, series) in &self.covariates {
             out.push(name, series.map_or(f64::NAN, |s| s.mean(start, end, at)));
+        }
+    }
+}
+
+/// The calendar columns of one day ([`MeterInputs::calendar`]).
+pub(crate) struct DayCalendar {
+    features: [f64; 10],
+    closed: Option<f64>,
+}
+
+impl DayCalendar {
+    /// Pushes the columns on the row being built.
+    pub(crate) fn push(&self, out: &mut TableBuilder) {
+        out.push_all(&CALENDAR_FEATURES, self.features);
+        if let Some(closed) = self.closed {
+            out.push(CLOSED, closed);
         }
     }
 }

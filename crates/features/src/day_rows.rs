@@ -80,7 +80,7 @@ impl TargetRows for DayRows {
         out.push("eve_known_hours", snap.hours_covered);
 
         // Calendar of the target day.
-        m.push_calendar(day, out);
+        m.calendar(day).push(out);
 
         // Weather of the target day (and the change from the eve).
         let temps = |d: NaiveDate| {

@@ -87,6 +87,7 @@ impl TargetRows for PeriodRows {
         let (day_start, day_end) = convention.bounds(day, m.tz);
         let day_temps = m.temperatures(day_start.timestamp(), day_end.timestamp(), at);
         let rate_24h = recent_rate(m, at);
+        let calendar = m.calendar(day);
         let step = slots.step;
         let mut t = day_start.timestamp();
         while t < day_end.timestamp() {
@@ -115,7 +116,7 @@ impl TargetRows for PeriodRows {
             let slot_angle = std::f64::consts::TAU * f64::from(slot) / f64::from(slots.slots_per_day);
             out.push("slot_sin", slot_angle.sin());
             out.push("slot_cos", slot_angle.cos());
-            m.push_calendar(day, out);
+            calendar.push(out);
             let temp = m.temperature(t - 1800, t + step + 1800, at);
             out.push("temp", temp);
             out.push_all(&["hdd", "cdd"], degree_days(temp));

@@ -43,6 +43,7 @@ impl TargetRows for RestOfDayRows {
         let hours_in_day = convention.hours_in_day(day, m.tz);
         let total = m.daily.final_total(day);
         let known_at_end = m.daily.index(day).map_or(i64::MAX, |i| m.daily.complete_at[i]);
+        let calendar = m.calendar(day);
         let mut h = start;
         while h < end {
             let known_day = |k: u64| m.known_day(day, k, h);
@@ -71,7 +72,7 @@ impl TargetRows for RestOfDayRows {
             let hour_angle = std::f64::consts::TAU * f64::from(local_hour) / 24.0;
             out.push("hour_sin", hour_angle.sin());
             out.push("hour_cos", hour_angle.cos());
-            m.push_calendar(day, out);
+            calendar.push(out);
             out.push("temp_mean", temp);
             out.push_all(&["hdd", "cdd"], degree_days(temp));
             m.push_covariates(h, end, h, out);

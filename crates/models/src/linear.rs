@@ -446,10 +446,9 @@ impl Predict for FittedLinear {
 
     fn predict(&self, x: &FeatureMatrix) -> Result<Vec<f64>> {
         let x = match &self.degree_days {
-            Some(bases) => bases.apply(x)?,
-            None => x.clone(),
+            Some(bases) => bases.apply(x)?.select(&self.columns)?,
+            None => x.select(&self.columns)?,
         };
-        let x = x.select(&self.columns)?;
         Ok(x.values()
             .rows()
             .into_iter()

@@ -20,6 +20,8 @@
 //! Ties keep the earlier candidate, so the choice is deterministic. With too few rows to hold a
 //! quarter out (fewer than 80), the defaults of [`crate::gbm::GbmFamily`] are used.
 
+use std::cell::OnceCell;
+
 use serde::{Deserialize, Serialize};
 
 use super::{FittedGbm, GbmParams, Loss, ValidGbmParams, loss_value};
@@ -129,18 +131,40 @@ impl TunedGbm {
         .check()
     }
 
-    /// Fits one candidate on `x`, `y`, with early stopping on its tail: the round count is
-    /// refitted on all rows in a final fit, not in the search.
-    fn fit_choice(&self, choice: Choice, x: &FeatureMatrix, y: &[f64], final_fit: bool) -> Result<Member> {
-        let (ridge, trees) = if choice.correction == Correction::Ridge {
-            let ridge = LinearParams::new(Penalty::RidgeCv).check()?.fit(x, y)?;
-            let with = x.with_column(RIDGE_COLUMN, &ridge.predict(x)?)?;
-            (Some(ridge), self.params(choice, &with, final_fit)?.fit(&with, y)?)
-        } else {
-            (None, self.params(choice, x, final_fit)?.fit(x, y)?)
-        };
-        Ok(Member { choice, ridge, trees })
+    /// Fits one candidate's trees on `rows`, with early stopping on their tail: the round
+    /// count is refitted on all rows in a final fit, not in the search.
+    fn fit_choice(&self, choice: Choice, rows: &Rows<'_>, final_fit: bool) -> Result<FittedGbm> {
+        let x = if choice.correction == Correction::Ridge { &rows.with_ridge()?.1 } else { rows.x };
+        self.params(choice, x, final_fit)?.fit(x, rows.y)
     }
+}
+
+/// Rows to fit on, with the ridge forecast that ridge corrections need fitted at most once.
+struct Rows<'a> {
+    x: &'a FeatureMatrix,
+    y: &'a [f64],
+    ridge: OnceCell<(FittedLinear, FeatureMatrix)>,
+}
+
+impl<'a> Rows<'a> {
+    fn new(x: &'a FeatureMatrix, y: &'a [f64]) -> Self {
+        Self { x, y, ridge: OnceCell::new() }
+    }
+
+    /// The ridge fitted on these rows, and the rows with its forecast as a column.
+    fn with_ridge(&self) -> Result<&(FittedLinear, FeatureMatrix)> {
+        if let Some(done) = self.ridge.get() {
+            return Ok(done);
+        }
+        let ridge = LinearParams::new(Penalty::RidgeCv).check()?.fit(self.x, self.y)?;
+        let with = self.x.with_column(RIDGE_COLUMN, &ridge.predict(self.x)?)?;
+        Ok(self.ridge.get_or_init(|| (ridge, with)))
+    }
+}
+
+/// `x` with the ridge forecast as a column, when a member corrects it.
+fn with_ridge_column(ridge: &FittedLinear, x: &FeatureMatrix) -> Result<FeatureMatrix> {
+    x.with_column(RIDGE_COLUMN, &ridge.predict(x)?)
 }
 
 /// The tuned family in the registry: `gbm-tuned` and `gbm-tuned-q<τ>`.
@@ -191,8 +215,13 @@ impl Fit for TunedGbm {
         let x = x.rows(&rows);
         let y: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
         let choices = if n < 80 { vec![DEFAULT_CHOICE] } else { self.choose(&x, &y)? };
-        let members = choices.into_iter().map(|c| self.fit_choice(c, &x, &y, true)).collect::<Result<_>>()?;
-        Ok(FittedTunedGbm { name: self.name(), columns: x.names().to_vec(), members })
+        let all = Rows::new(&x, &y);
+        let members = choices
+            .into_iter()
+            .map(|choice| Ok(Member { choice, trees: self.fit_choice(choice, &all, true)? }))
+            .collect::<Result<_>>()?;
+        let ridge = all.ridge.into_inner().map(|(ridge, _)| ridge);
+        Ok(FittedTunedGbm { name: self.name(), columns: x.names().to_vec(), ridge, members })
     }
 }
 
@@ -205,27 +234,39 @@ impl TunedGbm {
         let cut = n - (n - from) / 4;
         let fit_rows: Vec<usize> = (from..cut).collect();
         let val_rows: Vec<usize> = (cut..n).collect();
-        let y_fit_rows: Vec<f64> = y[from..cut].to_vec();
         let (x_fit, x_val) = (x.rows(&fit_rows), x.rows(&val_rows));
-        let (y_fit, y_val) = (&y_fit_rows[..], &y[cut..]);
+        let (fit, y_val) = (Rows::new(&x_fit, &y[from..cut]), &y[cut..]);
+        let val_with_ridge: OnceCell<FeatureMatrix> = OnceCell::new();
         let score = |choice: Choice| -> Option<f64> {
-            let model = self.fit_choice(choice, &x_fit, y_fit, false).ok()?;
-            let p = model.predict(&x_val).ok()?;
+            let trees = self.fit_choice(choice, &fit, false).ok()?;
+            let x = if choice.correction == Correction::Ridge {
+                if val_with_ridge.get().is_none() {
+                    let with = with_ridge_column(&fit.with_ridge().ok()?.0, &x_val).ok()?;
+                    let _ = val_with_ridge.set(with);
+                }
+                val_with_ridge.get()?
+            } else {
+                &x_val
+            };
+            let p = trees.predict(x).ok()?;
             let loss: f64 = p.iter().zip(y_val).map(|(p, y)| loss_value(self.loss, y - p)).sum();
             loss.is_finite().then_some(loss)
         };
-        let mut best: Option<(f64, Choice)> = None;
+        // Every candidate scored, in search order; the best so far is the first of the least.
         let mut scored: Vec<(f64, Choice)> = Vec::new();
-        let mut consider = |choice: Choice, best: &mut Option<(f64, Choice)>| {
-            if scored.iter().any(|(_, c)| *c == choice) {
-                return;
-            }
-            if let Some(loss) = score(choice) {
+        let mut consider = |choice: Choice| {
+            if !scored.iter().any(|(_, c)| *c == choice)
+                && let Some(loss) = score(choice)
+            {
                 scored.push((loss, choice));
-                if best.is_none_or(|(b, _)| loss < b) {
-                    *best = Some((loss, choice));
-                }
             }
+            scored
+                .iter()
+                .fold(None, |best: Option<(f64, Choice)>, &(l, c)| match best {
+                    Some((b, _)) if b <= l => best,
+                    _ => Some((l, c)),
+                })
+                .map(|(_, c)| c)
         };
         let base = Choice { correction: Correction::None, ..DEFAULT_CHOICE };
         let mut corrections = vec![Correction::None];
@@ -236,15 +277,16 @@ impl TunedGbm {
             corrections.push(Correction::SameWeekday);
         }
         corrections.push(Correction::Ridge);
+        let mut best = None;
         for correction in corrections {
-            consider(Choice { correction, ..base }, &mut best);
+            best = consider(Choice { correction, ..base });
         }
-        let stage1 = best.map_or(DEFAULT_CHOICE, |b| b.1);
+        let stage1 = best.unwrap_or(DEFAULT_CHOICE);
         for (max_leaves, min_data_in_leaf) in [(7, 5), (7, 20), (31, 5)] {
-            consider(Choice { max_leaves, min_data_in_leaf, ..stage1 }, &mut best);
+            best = consider(Choice { max_leaves, min_data_in_leaf, ..stage1 });
         }
-        let stage2 = best.map_or(stage1, |b| b.1);
-        consider(Choice { learning_rate: 0.15, ..stage2 }, &mut best);
+        let stage2 = best.unwrap_or(stage1);
+        consider(Choice { learning_rate: 0.15, ..stage2 });
         // Best first; ties keep the order of the search.
         scored.sort_by(|a, b| a.0.total_cmp(&b.0));
         let top: Vec<Choice> = scored.into_iter().take(MEMBERS).map(|(_, c)| c).collect();
@@ -255,29 +297,20 @@ impl TunedGbm {
 /// How many of the best candidates a tuned model averages.
 pub const MEMBERS: usize = 3;
 
-/// One fitted candidate: the choice, the ridge it corrects (if any) and the trees.
+/// One fitted candidate: the choice and its trees.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Member {
     choice: Choice,
-    ridge: Option<FittedLinear>,
     trees: FittedGbm,
 }
 
-impl Member {
-    fn predict(&self, x: &FeatureMatrix) -> Result<Vec<f64>> {
-        match &self.ridge {
-            Some(ridge) => self.trees.predict(&x.with_column(RIDGE_COLUMN, &ridge.predict(x)?)?),
-            None => self.trees.predict(x),
-        }
-    }
-}
-
 /// A fitted tuned model: the best candidates of its nested validation, fitted on all rows,
-/// whose forecasts it averages.
+/// whose forecasts it averages, and the ridge that those correcting a ridge forecast share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedTunedGbm {
     name: String,
     columns: Vec<String>,
+    ridge: Option<FittedLinear>,
     members: Vec<Member>,
 }
 
@@ -299,9 +332,14 @@ impl Predict for FittedTunedGbm {
 
     fn predict(&self, x: &FeatureMatrix) -> Result<Vec<f64>> {
         let x = x.select(&self.columns)?;
+        let with_ridge = self.ridge.as_ref().map(|r| with_ridge_column(r, &x)).transpose()?;
         let mut sum = vec![0.0; x.nrows()];
         for member in &self.members {
-            for (s, p) in sum.iter_mut().zip(member.predict(&x)?) {
+            let rows = match (&with_ridge, member.choice.correction) {
+                (Some(with), Correction::Ridge) => with,
+                _ => &x,
+            };
+            for (s, p) in sum.iter_mut().zip(member.trees.predict(rows)?) {
                 *s += p;
             }
         }
