@@ -1,10 +1,10 @@
-//! Feature binning: each feature's values mapped to at most 255 ordered bins, plus one bin for
-//! missing values, as histogram-based boosting needs.
+//! Feature binning: each feature's values mapped to at most 254 ordered bins, plus one bin for
+//! missing values right after them, as histogram-based boosting needs.
 
 use ndarray::ArrayView2;
 
-/// The bin of missing values (NaN), after every finite bin.
-pub const MISSING_BIN: u8 = u8::MAX;
+/// Finite bins per feature at most (the missing bin comes after them, so every bin fits a byte).
+const MAX_FINITE_BINS: usize = 254;
 
 /// Cut points of every feature: value `v` falls in the first bin `k` with `v <= cuts[k]`, or in
 /// the last finite bin if above every cut.
@@ -21,7 +21,7 @@ impl Bins {
     /// Cut points from the finite values of each column: midpoints between distinct values when
     /// they are few, quantiles otherwise. `max_bins` counts finite bins (at most 254).
     pub fn fit(x: ArrayView2<'_, f64>, max_bins: usize) -> Self {
-        let max_bins = max_bins.clamp(2, usize::from(MISSING_BIN) - 1);
+        let max_bins = max_bins.clamp(2, MAX_FINITE_BINS);
         let cuts = x
             .columns()
             .into_iter()
@@ -50,13 +50,21 @@ impl Bins {
         Self { cuts, offsets }
     }
 
-    /// The bin of `value` for feature `f`.
+    /// The bin of `value` for feature `f`: the number of cuts below it, or [`Bins::missing`]
+    /// for NaN.
     pub fn bin(&self, f: usize, value: f64) -> u8 {
-        if value.is_nan() {
-            return MISSING_BIN;
-        }
-        let k = self.cuts[f].partition_point(|c| *c < value);
-        u8::try_from(k).unwrap_or(MISSING_BIN - 1)
+        let k = if value.is_nan() {
+            self.cuts[f].len() + 1
+        } else {
+            self.cuts[f].partition_point(|c| *c < value)
+        };
+        u8::try_from(k).unwrap_or(u8::MAX)
+    }
+
+    /// The bin of feature `f`'s missing values, right after its finite bins: a cell's bin is
+    /// also its place in the feature's part of a packed histogram.
+    pub fn missing(&self, f: usize) -> u8 {
+        u8::try_from(self.cuts[f].len() + 1).unwrap_or(u8::MAX)
     }
 
     /// Bins of every cell, row-major (`rows × features`).

@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::matrix::FeatureMatrix;
 use crate::traits::{Family, Fit, Predict, check_rows};
 use binning::Bins;
-use tree::{Growth, grow};
+use tree::{Growth, Rows, grow};
 pub use tree::{Node, Tree};
 
 /// The loss the trees minimize.
@@ -214,9 +214,9 @@ fn location(loss: Loss, v: &mut [f64]) -> f64 {
     match loss {
         Loss::Squared => v.iter().sum::<f64>() / v.len() as f64,
         Loss::Quantile(t) => {
-            v.sort_by(f64::total_cmp);
-            let i = ((v.len() - 1) as f64 * t).round() as usize;
-            v[i.min(v.len() - 1)]
+            // The value at rank i of the sorted residuals, found in linear time.
+            let i = (((v.len() - 1) as f64 * t).round() as usize).min(v.len() - 1);
+            *v.select_nth_unstable_by(i, f64::total_cmp).1
         }
     }
 }
@@ -243,44 +243,43 @@ impl ValidGbmParams {
         let base = location(p.loss, &mut r);
         let n = x.target.len();
         let mut pred = vec![base; n];
-        let mut grad = vec![0.0; n];
         let growth =
             Growth { max_leaves: p.max_leaves, min_data_in_leaf: p.min_data_in_leaf, lambda: p.lambda_l2 };
         let (mut trees, mut best, mut best_loss, mut since) = (Vec::new(), 0, f64::INFINITY, 0);
+        let mut rows = Rows::new(&x.binned, x.nfeat, fit);
         for round in 0..rounds {
-            for &i in fit {
-                let i = i as usize;
-                grad[i] = match p.loss {
-                    Loss::Squared => pred[i] - x.target[i],
-                    Loss::Quantile(t) => {
-                        if x.target[i] > pred[i] {
-                            -t
-                        } else {
-                            1.0 - t
-                        }
+            rows.set_gradients(|i| match p.loss {
+                Loss::Squared => pred[i] - x.target[i],
+                Loss::Quantile(t) => {
+                    if x.target[i] > pred[i] {
+                        -t
+                    } else {
+                        1.0 - t
                     }
-                };
-            }
-            let mut leaf_value = |rows: &[u32]| -> f64 {
+                }
+            });
+            let mut leaf_value = |ids: &[u32], grad: &[f64]| -> f64 {
                 let value = match p.loss {
-                    Loss::Squared => {
-                        let g: f64 = rows.iter().map(|&i| grad[i as usize]).sum();
-                        -g / (rows.len() as f64 + p.lambda_l2)
-                    }
+                    Loss::Squared => -grad.iter().sum::<f64>() / (ids.len() as f64 + p.lambda_l2),
                     Loss::Quantile(_) => {
                         let mut res: Vec<f64> =
-                            rows.iter().map(|&i| x.target[i as usize] - pred[i as usize]).collect();
+                            ids.iter().map(|&i| x.target[i as usize] - pred[i as usize]).collect();
                         location(p.loss, &mut res)
                     }
                 };
                 value * p.learning_rate
             };
-            let tree = grow(&x.bins, &x.binned, x.nfeat, &grad, fit.to_vec(), growth, &mut leaf_value);
-            for i in fit.iter().chain(val) {
-                let i = *i as usize;
-                pred[i] += tree.predict_row(&x.raw[i * x.nfeat..(i + 1) * x.nfeat]);
+            let grown = grow(&x.bins, &mut rows, growth, &mut leaf_value);
+            // The training rows take their leaf's value, the validation rows are routed on
+            // their bins: the same values as the tree gives on raw features, without walking it.
+            for (i, v) in grown.training_values(&rows) {
+                pred[i] += v;
             }
-            trees.push(tree);
+            for &i in val {
+                let i = i as usize;
+                pred[i] += grown.predict_binned(&x.bins, &x.binned[i * x.nfeat..(i + 1) * x.nfeat]);
+            }
+            trees.push(grown.tree);
             if !val.is_empty() {
                 let l: f64 =
                     val.iter().map(|&i| loss_value(p.loss, x.target[i as usize] - pred[i as usize])).sum();
@@ -304,8 +303,8 @@ impl ValidGbmParams {
 /// Training rows in the shapes the booster needs.
 struct Prepared {
     nfeat: usize,
-    raw: Vec<f64>,
     bins: Bins,
+    /// `rows × features`, row-major.
     binned: Vec<u8>,
     target: Vec<f64>,
 }
@@ -319,6 +318,16 @@ impl Fit for ValidGbmParams {
         let rows: Vec<usize> = (0..y.len()).filter(|&i| y[i].is_finite()).collect();
         if rows.len() < 2 * p.min_data_in_leaf {
             return Err(Error::NotEnoughData { needed: 2 * p.min_data_in_leaf, found: rows.len() });
+        }
+        if rows.len() > tree::MAX_ROWS {
+            return Err(Error::InvalidParam {
+                name: "rows",
+                problem: format!(
+                    "{} training rows is more than one booster takes ({})",
+                    rows.len(),
+                    tree::MAX_ROWS
+                ),
+            });
         }
         let x = x.rows(&rows);
         let offset = p.offset.as_ref().map(|name| x.require(name).map(|_| ())).transpose()?;
@@ -341,29 +350,28 @@ impl Fit for ValidGbmParams {
             })
             .collect();
         let bins = Bins::fit(values, p.max_bins);
-        let prepared = Prepared {
-            nfeat: x.ncols(),
-            raw: values.iter().copied().collect(),
-            binned: bins.apply(values),
-            bins,
-            target,
-        };
+        let prepared = Prepared { nfeat: x.ncols(), binned: bins.apply(values), bins, target };
         let n = rows.len();
         let n_val = ((n as f64) * p.validation_fraction) as usize;
         let all: Vec<u32> = (0..u32::try_from(n).unwrap_or(u32::MAX)).collect();
-        let (base, trees) = if n_val >= p.min_data_in_leaf && n - n_val >= 2 * p.min_data_in_leaf {
-            let (fit, val) = all.split_at(n - n_val);
-            let (base, trees, rounds) = self.boost(&prepared, fit, val, p.max_rounds);
-            if p.refit_on_all {
-                let (base, trees, _) = self.boost(&prepared, &all, &[], rounds.max(1));
-                (base, trees)
+        // Boosting runs on a thread of rayon's pool (where the walk-forward already runs its
+        // fits), so that the histogram jobs a fit splits off are taken up by an idle thread or
+        // done by this one, never waited for.
+        let (base, trees) = rayon::scope(|_| {
+            if n_val >= p.min_data_in_leaf && n - n_val >= 2 * p.min_data_in_leaf {
+                let (fit, val) = all.split_at(n - n_val);
+                let (base, trees, rounds) = self.boost(&prepared, fit, val, p.max_rounds);
+                if p.refit_on_all {
+                    let (base, trees, _) = self.boost(&prepared, &all, &[], rounds.max(1));
+                    (base, trees)
+                } else {
+                    (base, trees)
+                }
             } else {
+                let (base, trees, _) = self.boost(&prepared, &all, &[], p.max_rounds.min(200));
                 (base, trees)
             }
-        } else {
-            let (base, trees, _) = self.boost(&prepared, &all, &[], p.max_rounds.min(200));
-            (base, trees)
-        };
+        });
         Ok(FittedGbm {
             name: self.name(),
             columns: x.names().to_vec(),
@@ -441,6 +449,40 @@ mod tests {
         let c: FittedGbm = serde_json::from_str(&json).map_err(|e| Error::Shape(e.to_string()))?;
         let (pa, pc) = (a.predict(&x)?, c.predict(&x)?);
         assert!(pa.iter().zip(&pc).all(|(u, v)| u.to_bits() == v.to_bits()));
+        Ok(())
+    }
+
+    #[test]
+    fn one_thread_or_two_give_the_same_bits() -> Result<()> {
+        // Large enough for the split jobs to be cut into feature groups.
+        let n = 40_000;
+        let rows: Vec<[f64; 4]> = (0..n)
+            .map(|i| {
+                let a = ((i * 37) % 1013) as f64;
+                [
+                    a,
+                    (i % 7) as f64,
+                    if i % 11 == 0 { f64::NAN } else { ((i * 13) % 97) as f64 },
+                    (i % 3) as f64,
+                ]
+            })
+            .collect();
+        let y: Vec<f64> = rows
+            .iter()
+            .map(|r| r[0] / 100.0 + 3.0 * r[1] + if r[2].is_nan() { 1.0 } else { r[2] / 50.0 })
+            .collect();
+        let x = FeatureMatrix::from_rows(vec!["a".into(), "b".into(), "c".into(), "d".into()], &rows)?;
+        let params = GbmParams { max_rounds: 30, ..GbmParams::default() }.check()?;
+        let fit_on = |threads: usize| -> Result<FittedGbm> {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| Error::Shape(e.to_string()))?;
+            pool.install(|| params.fit(&x, &y))
+        };
+        let (one, two) = (fit_on(1)?, fit_on(2)?);
+        assert_eq!(one, two);
+        assert!(one.rounds() > 10);
         Ok(())
     }
 

@@ -20,7 +20,9 @@
 //! Ties keep the earlier candidate, so the choice is deterministic. With too few rows to hold a
 //! quarter out (fewer than 80), the defaults of [`crate::gbm::GbmFamily`] are used.
 
-use std::cell::OnceCell;
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
@@ -143,12 +145,12 @@ impl TunedGbm {
 struct Rows<'a> {
     x: &'a FeatureMatrix,
     y: &'a [f64],
-    ridge: OnceCell<(FittedLinear, FeatureMatrix)>,
+    ridge: OnceLock<(FittedLinear, FeatureMatrix)>,
 }
 
 impl<'a> Rows<'a> {
     fn new(x: &'a FeatureMatrix, y: &'a [f64]) -> Self {
-        Self { x, y, ridge: OnceCell::new() }
+        Self { x, y, ridge: OnceLock::new() }
     }
 
     /// The ridge fitted on these rows, and the rows with its forecast as a column.
@@ -216,8 +218,13 @@ impl Fit for TunedGbm {
         let y: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
         let choices = if n < 80 { vec![DEFAULT_CHOICE] } else { self.choose(&x, &y)? };
         let all = Rows::new(&x, &y);
+        if choices.iter().any(|c| c.correction == Correction::Ridge) {
+            // Fitted once, before the members share it.
+            all.with_ridge()?;
+        }
+        // The members are independent fits: in parallel, collected in their order.
         let members = choices
-            .into_iter()
+            .into_par_iter()
             .map(|choice| Ok(Member { choice, trees: self.fit_choice(choice, &all, true)? }))
             .collect::<Result<_>>()?;
         let ridge = all.ridge.into_inner().map(|(ridge, _)| ridge);
@@ -236,30 +243,32 @@ impl TunedGbm {
         let val_rows: Vec<usize> = (cut..n).collect();
         let (x_fit, x_val) = (x.rows(&fit_rows), x.rows(&val_rows));
         let (fit, y_val) = (Rows::new(&x_fit, &y[from..cut]), &y[cut..]);
-        let val_with_ridge: OnceCell<FeatureMatrix> = OnceCell::new();
+        // The validation rows with the ridge forecast, made (once) before a stage that needs it.
+        let val_with_ridge: OnceLock<Option<FeatureMatrix>> = OnceLock::new();
+        let ridge_ready = || {
+            val_with_ridge.get_or_init(|| {
+                fit.with_ridge().ok().and_then(|(ridge, _)| with_ridge_column(ridge, &x_val).ok())
+            });
+        };
         let score = |choice: Choice| -> Option<f64> {
             let trees = self.fit_choice(choice, &fit, false).ok()?;
-            let x = if choice.correction == Correction::Ridge {
-                if val_with_ridge.get().is_none() {
-                    let with = with_ridge_column(&fit.with_ridge().ok()?.0, &x_val).ok()?;
-                    let _ = val_with_ridge.set(with);
-                }
-                val_with_ridge.get()?
-            } else {
-                &x_val
-            };
+            let x =
+                if choice.correction == Correction::Ridge { val_with_ridge.get()?.as_ref()? } else { &x_val };
             let p = trees.predict(x).ok()?;
             let loss: f64 = p.iter().zip(y_val).map(|(p, y)| loss_value(self.loss, y - p)).sum();
             loss.is_finite().then_some(loss)
         };
         // Every candidate scored, in search order; the best so far is the first of the least.
+        // A stage's candidates are independent fits, scored in parallel and kept in their order.
         let mut scored: Vec<(f64, Choice)> = Vec::new();
-        let mut consider = |choice: Choice| {
-            if !scored.iter().any(|(_, c)| *c == choice)
-                && let Some(loss) = score(choice)
-            {
-                scored.push((loss, choice));
+        let mut consider = |stage: Vec<Choice>| {
+            let fresh: Vec<Choice> =
+                stage.into_iter().filter(|c| !scored.iter().any(|(_, s)| s == c)).collect();
+            if fresh.iter().any(|c| c.correction == Correction::Ridge) {
+                ridge_ready();
             }
+            let losses: Vec<Option<f64>> = fresh.par_iter().map(|&c| score(c)).collect();
+            scored.extend(fresh.into_iter().zip(losses).filter_map(|(c, l)| Some((l?, c))));
             scored
                 .iter()
                 .fold(None, |best: Option<(f64, Choice)>, &(l, c)| match best {
@@ -277,16 +286,17 @@ impl TunedGbm {
             corrections.push(Correction::SameWeekday);
         }
         corrections.push(Correction::Ridge);
-        let mut best = None;
-        for correction in corrections {
-            best = consider(Choice { correction, ..base });
-        }
-        let stage1 = best.unwrap_or(DEFAULT_CHOICE);
-        for (max_leaves, min_data_in_leaf) in [(7, 5), (7, 20), (31, 5)] {
-            best = consider(Choice { max_leaves, min_data_in_leaf, ..stage1 });
-        }
-        let stage2 = best.unwrap_or(stage1);
-        consider(Choice { learning_rate: 0.15, ..stage2 });
+        let stage1 =
+            consider(corrections.into_iter().map(|correction| Choice { correction, ..base }).collect())
+                .unwrap_or(DEFAULT_CHOICE);
+        let stage2 = consider(
+            [(7, 5), (7, 20), (31, 5)]
+                .into_iter()
+                .map(|(max_leaves, min_data_in_leaf)| Choice { max_leaves, min_data_in_leaf, ..stage1 })
+                .collect(),
+        )
+        .unwrap_or(stage1);
+        consider(vec![Choice { learning_rate: 0.15, ..stage2 }]);
         // Best first; ties keep the order of the search.
         scored.sort_by(|a, b| a.0.total_cmp(&b.0));
         let top: Vec<Choice> = scored.into_iter().take(MEMBERS).map(|(_, c)| c).collect();
