@@ -59,6 +59,36 @@ fn default_dataset_is_reproducible_from_its_seed() {
 }
 
 #[test]
+fn a_fleet_repeats_the_twelve_kinds_and_keeps_the_first_twelve_meters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let synth = |meters: &str, out: &str| {
+        let out = dir.path().join(out);
+        let args = ["dataset", "synth", "--meters", meters, "--days", "14", "--format", "csv", "--out"];
+        stdout_ok(&vader(&[&args[..], &[out.to_str().expect("path")]].concat()));
+        out
+    };
+    let (twelve, fleet) = (synth("12", "twelve"), synth("30", "fleet"));
+    let meters = std::fs::read_to_string(fleet.join("meters.csv")).expect("meters");
+    let ids: Vec<&str> = meters.lines().skip(1).map(|l| l.split(',').next().unwrap_or("")).collect();
+    assert_eq!(ids.len(), 30);
+    let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), 30, "ids are unique: {ids:?}");
+    assert!(ids.contains(&"L18442-2") && ids.contains(&"E-RHO-01-1"), "{ids:?}");
+    // The first twelve meters are the refinery's, reading for reading.
+    let readings =
+        |dir: &std::path::Path| std::fs::read_to_string(dir.join("readings.csv")).expect("readings");
+    let of_refinery: Vec<String> = readings(&fleet)
+        .lines()
+        .filter(|l| {
+            l.split(',').next().is_some_and(|id| !id.contains('-') || id.starts_with("E-") && id.len() == 8)
+        })
+        .map(str::to_string)
+        .collect();
+    let refinery: Vec<String> = readings(&twelve).lines().map(str::to_string).collect();
+    assert_eq!(of_refinery, refinery);
+}
+
+#[test]
 fn default_dataset_overruns_a_few_times_a_year() {
     // Capacities are set from the true load so that each gas meter is over on about four gas
     // days a year; the alert at the end of those days must see some of them.

@@ -34,6 +34,11 @@ pub struct SynthArgs {
     /// Number of gas days.
     #[arg(long, default_value_t = 1096, value_parser = clap::value_parser!(u32).range(7..=36_600))]
     days: u32,
+    /// Number of meters: 12 is the refinery (ten gas delivery points, two electricity
+    /// supplies); more repeat the twelve kinds as a fleet (ids get a suffix `-N`), each with its
+    /// own random stream.
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    meters: u64,
     /// File format of readings and weather.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -42,7 +47,8 @@ pub struct SynthArgs {
 pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Synth(args) => {
-            let params = SynthParams { seed: args.seed, start: args.start, days: args.days };
+            let meters = usize::try_from(args.meters)?;
+            let params = SynthParams { seed: args.seed, start: args.start, days: args.days, meters };
             let data = generate(&params);
             let format = match args.format {
                 Format::Parquet => FileFormat::Parquet,

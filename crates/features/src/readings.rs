@@ -118,7 +118,7 @@ impl Readings {
     /// energy cell is read as a missing value (NaN), which validation reports.
     pub fn read(path: &Path) -> Result<Self> {
         let table = Table::read(path, &Self::REQUIRED, &Self::OPTIONAL)?;
-        let ids = table.required_text("meter_id")?;
+        let (names, ids) = table.required_codes("meter_id")?;
         let start = table.timestamps("timestamp")?;
         let energy: Vec<f64> =
             table.numbers("energy_kwh")?.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect();
@@ -130,7 +130,7 @@ impl Readings {
         let mut readings = Self { path: path.to_path_buf(), ..Self::default() };
         let mut current: Option<(MeterSeries, usize)> = None; // series and row of its last reading
         for &row in &order {
-            let id = &ids[row];
+            let id = &names[ids[row] as usize];
             if current.as_ref().is_none_or(|(s, _)| &s.meter_id != id) {
                 if let Some((s, _)) = current.take() {
                     readings.push_series(s);

@@ -37,13 +37,25 @@ pub struct SynthParams {
     pub start: NaiveDate,
     /// Number of gas days.
     pub days: u32,
+    /// Number of meters: the refinery's twelve ([`KINDS`]) by default; more repeat the twelve
+    /// kinds in order (a fleet: meter `k` is kind `k mod 12`, with its own random stream and the
+    /// id suffix `-N` for its `N`-th repetition), fewer keep the first ones.
+    pub meters: usize,
 }
 
 impl Default for SynthParams {
     fn default() -> Self {
-        Self { seed: 42, start: NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default(), days: 1096 }
+        Self {
+            seed: 42,
+            start: NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default(),
+            days: 1096,
+            meters: KINDS,
+        }
     }
 }
+
+/// The kinds of meter the generator knows (ten gas delivery points, two electricity supplies).
+pub const KINDS: usize = METERS.len();
 
 /// A generated dataset, in memory.
 #[derive(Debug, Clone, Default)]
@@ -104,14 +116,16 @@ pub fn generate(params: &SynthParams) -> Synthetic {
         }
     }
 
-    for (m, &(id, name, site, commodity, base, heating)) in METERS.iter().enumerate() {
+    for m in 0..params.meters {
+        let (id, name, site, commodity, base, heating) = METERS[m % KINDS];
+        let repeat = m / KINDS;
         let mut rng = stream(params.seed, m as u64);
         let load = consumption(&mut rng, &calendar, &temperatures[site], commodity, base, heating);
         let capacity = (commodity == Commodity::Gas).then(|| capacity_for(&load, &calendar, params.days));
         dirty_readings(&mut rng, m, &hours, &load, &mut out.readings);
         out.meters.push(Meter {
-            meter_id: id.to_string(),
-            name: name.to_string(),
+            meter_id: if repeat == 0 { id.to_string() } else { format!("{id}-{repeat}") },
+            name: if repeat == 0 { name.to_string() } else { format!("{name} #{}", repeat + 1) },
             site: SITES[site].name.to_string(),
             commodity,
             capacity_kwh_per_day: capacity,

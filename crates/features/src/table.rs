@@ -3,6 +3,7 @@
 //! Files are scanned lazily with polars; CSV cells are read as text and parsed here, so that a
 //! bad cell is reported with its line and column instead of a generic parser message.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
@@ -149,6 +150,32 @@ impl Table {
             .enumerate()
             .map(|(row, v)| v.ok_or_else(|| self.bad(row, name, "empty value".into())))
             .collect()
+    }
+
+    /// A text column in which every cell must be filled, as codes: the distinct values in
+    /// ascending order, and each row's index into them. No string is allocated per row, so a
+    /// fleet's millions of readings do not hold millions of copies of a few thousand ids.
+    pub(crate) fn required_codes(&self, name: &'static str) -> Result<(Vec<String>, Vec<u32>)> {
+        let text = self.as_text(name)?;
+        let mut index: HashMap<&str, u32> = HashMap::new();
+        let mut codes = Vec::with_capacity(text.len());
+        for (row, value) in text.iter().enumerate() {
+            let value = value.map(str::trim).filter(|v| !v.is_empty());
+            let Some(value) = value else { return Err(self.bad(row, name, "empty value".into())) };
+            let next = u32::try_from(index.len()).unwrap_or(u32::MAX);
+            codes.push(*index.entry(value).or_insert(next));
+        }
+        // Codes in first-seen order, renumbered so that their order is the values' order.
+        let mut values: Vec<(&str, u32)> = index.into_iter().collect();
+        values.sort_unstable();
+        let mut rank = vec![0_u32; values.len()];
+        for (sorted, (_, first_seen)) in values.iter().enumerate() {
+            rank[*first_seen as usize] = u32::try_from(sorted).unwrap_or(u32::MAX);
+        }
+        for code in &mut codes {
+            *code = rank[*code as usize];
+        }
+        Ok((values.into_iter().map(|(v, _)| v.to_string()).collect(), codes))
     }
 
     /// A number column; empty cells are `None`. Text cells must parse as numbers.

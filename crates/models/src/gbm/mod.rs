@@ -1,7 +1,10 @@
-//! Histogram-based gradient-boosted trees, written on ndarray (see ADR 0003 for why no crate).
+//! Histogram-based gradient-boosted trees, written on ndarray (see ADR 0003 for why no crate,
+//! ADR 0010 for how they are made fast).
 //!
 //! Leaf-wise growth on gradient histograms (at most 255 bins per feature, plus a bin for missing
-//! values whose direction is learned), squared-error or quantile (pinball) loss, and early
+//! values whose direction is learned; the histograms are exact integer sums of quantized
+//! gradients, so a fit gives the same bits on any number of threads; leaf values use the exact
+//! gradients), squared-error or quantile (pinball) loss, and early
 //! stopping on a time-ordered validation tail: the last `validation_fraction` of the training
 //! rows, which are taken to be in time order. The number of rounds found there is then refitted
 //! on all rows, so the most recent days also shape the trees. There is no randomness: the same
@@ -26,6 +29,8 @@
 //! | `refit_on_all` | true | refit the early-stopped round count on all rows | |
 
 mod binning;
+mod grow;
+mod rows;
 mod tree;
 pub mod tuned;
 
@@ -35,7 +40,8 @@ use crate::error::{Error, Result};
 use crate::matrix::FeatureMatrix;
 use crate::traits::{Family, Fit, Predict, check_rows};
 use binning::Bins;
-use tree::{Growth, Rows, grow};
+use grow::{Growth, grow};
+use rows::Rows;
 pub use tree::{Node, Tree};
 
 /// The loss the trees minimize.
@@ -319,13 +325,13 @@ impl Fit for ValidGbmParams {
         if rows.len() < 2 * p.min_data_in_leaf {
             return Err(Error::NotEnoughData { needed: 2 * p.min_data_in_leaf, found: rows.len() });
         }
-        if rows.len() > tree::MAX_ROWS {
+        if rows.len() > rows::MAX_ROWS {
             return Err(Error::InvalidParam {
                 name: "rows",
                 problem: format!(
                     "{} training rows is more than one booster takes ({})",
                     rows.len(),
-                    tree::MAX_ROWS
+                    rows::MAX_ROWS
                 ),
             });
         }
