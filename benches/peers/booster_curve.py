@@ -8,7 +8,13 @@ are left out on both sides; each figure is the best of `--repeat` runs. Accuracy
 held-out rows from the same generator after K2 trees.
 
     benches/peers/.venv-independent/bin/python benches/peers/booster_curve.py \
-        [--rows 1000,10000,100000,1000000] [--threads 1,2] [--out FILE.md]
+        [--rows 1000,10000,100000,1000000] [--threads 1,2] [--out FILE.md] \
+        [--save-reference FILE | --check FILE]
+
+`--check FILE` fails (exit status 1) when a ratio vader / LightGBM is worse than the reference's
+by more than its `tolerance` (relative; the run-to-run noise measured on this machine), or when
+vader's MAE is more than 1 % above LightGBM's; `--save-reference FILE` writes the run's figures
+with `--tolerance`.
 
 The vader side is `crates/models/examples/booster_curve.rs`, built in release by this script
 (`cargo build --release -p vader-models --example booster_curve`; only the model crate and its
@@ -124,6 +130,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, help="also write the table (Markdown) here")
     parser.add_argument("--json", type=Path, help="also write the figures (JSON) here")
+    parser.add_argument("--check", type=Path, help="fail when a ratio is worse than this reference's")
+    parser.add_argument("--save-reference", type=Path, help="write this run's ratios as a reference")
+    parser.add_argument("--tolerance", type=float, default=0.5,
+                        help="with --save-reference: relative noise allowed on a ratio (default 0.5)")
     args = parser.parse_args()
     exe = build()
     lines = [
@@ -155,6 +165,39 @@ def main() -> int:
         args.out.write_text(table + "\n")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    if args.save_reference:
+        reference = dict(
+            tolerance=args.tolerance,
+            mae_gap_at_most=0.01,
+            ratios={f"{f['rows']}x{f['threads']}": round(f["ratio"], 4) for f in figures},
+        )
+        args.save_reference.write_text(json.dumps(reference, indent=2) + "\n")
+        print(f"wrote reference ratios to {args.save_reference}")
+    if args.check:
+        return check(figures, json.loads(args.check.read_text()), args.check)
+    return 0
+
+
+def check(figures: list[dict], reference: dict, path: Path) -> int:
+    """Exit status 1 when a ratio got worse than the reference's beyond its tolerance, or vader's
+    MAE is more than `mae_gap_at_most` above LightGBM's."""
+    failures = []
+    for f in figures:
+        key = f"{f['rows']}x{f['threads']}"
+        if f["mae_gap"] > reference["mae_gap_at_most"]:
+            failures.append(f"{key}: vader's MAE {f['mae_gap']:+.2%} against LightGBM's")
+        ref = reference["ratios"].get(key)
+        if ref is None:
+            continue
+        limit = ref * (1.0 + reference["tolerance"])
+        if f["ratio"] > limit:
+            failures.append(f"{key}: vader / LightGBM {f['ratio']:.2f}, reference {ref:.2f} (limit {limit:.2f})")
+    for line in failures:
+        print(f"WORSE: {line}")
+    if failures:
+        print(f"booster check failed: {len(failures)} figure(s) worse than {path}")
+        return 1
+    print(f"booster check passed: {len(figures)} ratio(s) within the tolerance of {path}")
     return 0
 
 

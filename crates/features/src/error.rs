@@ -79,6 +79,12 @@ pub enum Error {
     /// The file is neither CSV nor Parquet.
     #[error("{0}: unsupported file type (expected .csv or .parquet)")]
     UnsupportedFormat(PathBuf),
+    /// A file with more rows than one read can index.
+    #[error("{path}: more than 4,294,967,295 rows; split it into several files")]
+    TooManyRows {
+        /// The file.
+        path: PathBuf,
+    },
     /// The file holds no data rows.
     #[error("{0}: file is empty (no data rows)")]
     EmptyFile(PathBuf),

@@ -117,19 +117,27 @@ impl Readings {
     /// column), an empty file, or two different energies for one meter and interval. An empty
     /// energy cell is read as a missing value (NaN), which validation reports.
     pub fn read(path: &Path) -> Result<Self> {
-        let table = Table::read(path, &Self::REQUIRED, &Self::OPTIONAL)?;
+        // Each column is dropped from the table once taken out: a fleet's file is large.
+        let mut table = Table::read(path, &Self::REQUIRED, &Self::OPTIONAL)?;
         let (names, ids) = table.required_codes("meter_id")?;
+        table.forget("meter_id");
         let start = table.timestamps("timestamp")?;
+        table.forget("timestamp");
         let energy: Vec<f64> =
             table.numbers("energy_kwh")?.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+        table.forget("energy_kwh");
         let received = if table.has("received_at") { Some(table.timestamps("received_at")?) } else { None };
+        // The columns are out: the file's contents can go before the series are built.
+        let table = table.into_locator();
 
-        let mut order: Vec<usize> = (0..ids.len()).collect();
-        order.sort_by(|&a, &b| ids[a].cmp(&ids[b]).then(start[a].cmp(&start[b])).then(a.cmp(&b)));
+        let rows = u32::try_from(ids.len()).map_err(|_| Error::TooManyRows { path: path.to_path_buf() })?;
+        let mut order: Vec<u32> = (0..rows).collect();
+        order.sort_unstable_by_key(|&r| (ids[r as usize], start[r as usize], r));
 
         let mut readings = Self { path: path.to_path_buf(), ..Self::default() };
         let mut current: Option<(MeterSeries, usize)> = None; // series and row of its last reading
         for &row in &order {
+            let row = row as usize;
             let id = &names[ids[row] as usize];
             if current.as_ref().is_none_or(|(s, _)| &s.meter_id != id) {
                 if let Some((s, _)) = current.take() {

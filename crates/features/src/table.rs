@@ -29,6 +29,23 @@ impl Format {
 }
 
 /// A file read into memory: the columns asked for, in their file types.
+/// Where the rows of a file are, once its contents are gone ([`Table::into_locator`]).
+pub(crate) struct Locator {
+    path: PathBuf,
+    format: Format,
+}
+
+impl Locator {
+    /// The place of row `row` (0-based, header not counted) in the file.
+    pub(crate) fn location(&self, row: usize) -> Location {
+        match self.format {
+            // Line 1 is the header.
+            Format::Csv => Location { path: self.path.clone(), line: Some(row + 2), parquet: false },
+            Format::Parquet => Location { path: self.path.clone(), line: Some(row + 1), parquet: true },
+        }
+    }
+}
+
 pub(crate) struct Table {
     path: PathBuf,
     format: Format,
@@ -102,11 +119,19 @@ impl Table {
 
     /// Where row `row` (0-based) sits in the file.
     pub(crate) fn location(&self, row: usize) -> Location {
-        match self.format {
-            // Line 1 is the header.
-            Format::Csv => Location { path: self.path.clone(), line: Some(row + 2), parquet: false },
-            Format::Parquet => Location { path: self.path.clone(), line: Some(row + 1), parquet: true },
-        }
+        Locator { path: self.path.clone(), format: self.format }.location(row)
+    }
+
+    /// Drops a column once its values have been taken out, to give its memory back early.
+    pub(crate) fn forget(&mut self, name: &str) {
+        // A column that is not there has nothing to give back.
+        let _ = self.frame.drop_in_place(name);
+    }
+
+    /// Drops the file's contents, keeping what names a row's place in it: for readers that
+    /// have taken their columns out and want the memory back before they build on them.
+    pub(crate) fn into_locator(self) -> Locator {
+        Locator { path: self.path, format: self.format }
     }
 
     fn bad(&self, row: usize, column: &'static str, problem: String) -> Error {

@@ -398,24 +398,12 @@ pub fn grow(
 
 #[cfg(test)]
 mod tests {
-    use ndarray::Array2;
-
     use super::*;
-
-    /// Rows with a step, a slope, a weekday-like column and missing values.
-    fn raw(n: usize) -> Array2<f64> {
-        Array2::from_shape_fn((n, 4), |(i, j)| match j {
-            0 => ((i * 37) % 101) as f64 / 100.0,
-            1 if i % 17 == 0 => f64::NAN,
-            1 => ((i * 13) % 29) as f64,
-            2 => (i % 7) as f64,
-            _ => ((i * 7919) % 1000) as f64,
-        })
-    }
+    use crate::gbm::rows::test_rows;
 
     #[test]
     fn leaf_ranges_and_binned_routes_give_what_the_tree_gives_on_raw_values() {
-        let x = raw(3000);
+        let x = test_rows(3000);
         let bins = Bins::fit(x.view(), 255);
         let binned = bins.apply(x.view());
         let ids: Vec<u32> = (0..3000).collect();

@@ -99,27 +99,26 @@ impl Quantized {
     }
 }
 
+/// Rows for the booster's unit tests: a step, a slope, a weekday-like column, missing values.
+#[cfg(test)]
+pub(super) fn test_rows(n: usize) -> ndarray::Array2<f64> {
+    ndarray::Array2::from_shape_fn((n, 4), |(i, j)| match j {
+        0 => ((i * 37) % 101) as f64 / 100.0,
+        1 if i % 17 == 0 => f64::NAN,
+        1 => ((i * 13) % 29) as f64,
+        2 => (i % 7) as f64,
+        _ => ((i * 7919) % 1000) as f64,
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use ndarray::Array2;
-
     use super::*;
     use crate::gbm::binning::Bins;
 
-    /// Rows with a step, a slope, a weekday-like column and missing values.
-    fn raw(n: usize) -> Array2<f64> {
-        Array2::from_shape_fn((n, 4), |(i, j)| match j {
-            0 => ((i * 37) % 101) as f64 / 100.0,
-            1 if i % 17 == 0 => f64::NAN,
-            1 => ((i * 13) % 29) as f64,
-            2 => (i % 7) as f64,
-            _ => ((i * 7919) % 1000) as f64,
-        })
-    }
-
     #[test]
     fn the_partition_keeps_every_row_with_its_bins() {
-        let x = raw(500);
+        let x = test_rows(500);
         let bins = Bins::fit(x.view(), 255);
         let binned = bins.apply(x.view());
         let ids: Vec<u32> = (0..500).collect();
