@@ -28,8 +28,8 @@ impl Format {
     }
 }
 
-/// A file read into memory: the columns asked for, in their file types.
-/// Where the rows of a file are, once its contents are gone ([`Table::into_locator`]).
+/// Which file a table came from, and in which format: what names the place of one of its rows,
+/// and all that is left once its contents are gone ([`Table::into_locator`]).
 pub(crate) struct Locator {
     path: PathBuf,
     format: Format,
@@ -46,9 +46,9 @@ impl Locator {
     }
 }
 
+/// A file read into memory: the columns asked for, in their file types.
 pub(crate) struct Table {
-    path: PathBuf,
-    format: Format,
+    at: Locator,
     frame: DataFrame,
 }
 
@@ -99,7 +99,7 @@ impl Table {
         if frame.height() == 0 {
             return Err(Error::EmptyFile(path.to_path_buf()));
         }
-        Ok(Self { path: path.to_path_buf(), format, frame })
+        Ok(Self { at: Locator { path: path.to_path_buf(), format }, frame })
     }
 
     /// Number of data rows.
@@ -119,7 +119,7 @@ impl Table {
 
     /// Where row `row` (0-based) sits in the file.
     pub(crate) fn location(&self, row: usize) -> Location {
-        Locator { path: self.path.clone(), format: self.format }.location(row)
+        self.at.location(row)
     }
 
     /// Drops a column once its values have been taken out, to give its memory back early.
@@ -131,7 +131,7 @@ impl Table {
     /// Drops the file's contents, keeping what names a row's place in it: for readers that
     /// have taken their columns out and want the memory back before they build on them.
     pub(crate) fn into_locator(self) -> Locator {
-        Locator { path: self.path, format: self.format }
+        self.at
     }
 
     fn bad(&self, row: usize, column: &'static str, problem: String) -> Error {
@@ -140,7 +140,7 @@ impl Table {
 
     fn column(&self, name: &'static str) -> Result<&Column> {
         self.frame.column(name).map_err(|source| Error::Polars {
-            context: format!("{}: reading column `{name}`", self.path.display()),
+            context: format!("{}: reading column `{name}`", self.at.path.display()),
             source,
         })
     }
@@ -148,11 +148,11 @@ impl Table {
     fn as_text(&self, name: &'static str) -> Result<StringChunked> {
         let column = self.column(name)?;
         let cast = column.cast(&DataType::String).map_err(|source| Error::Polars {
-            context: format!("{}: reading column `{name}` as text", self.path.display()),
+            context: format!("{}: reading column `{name}` as text", self.at.path.display()),
             source,
         })?;
         cast.str().cloned().map_err(|source| Error::Polars {
-            context: format!("{}: reading column `{name}` as text", self.path.display()),
+            context: format!("{}: reading column `{name}` as text", self.at.path.display()),
             source,
         })
     }
@@ -160,7 +160,7 @@ impl Table {
     /// A text column; empty cells are `None`.
     pub(crate) fn text(&self, name: &'static str) -> Result<Vec<Option<String>>> {
         let text = self.as_text(name)?;
-        Ok(text.iter().map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)).collect())
+        Ok(text.iter().map(|v| filled(v).map(str::to_owned)).collect())
     }
 
     /// An optional text column: its cells, or `None` on every row when the file lacks it.
@@ -185,8 +185,7 @@ impl Table {
         let mut index: HashMap<&str, u32> = HashMap::new();
         let mut codes = Vec::with_capacity(text.len());
         for (row, value) in text.iter().enumerate() {
-            let value = value.map(str::trim).filter(|v| !v.is_empty());
-            let Some(value) = value else { return Err(self.bad(row, name, "empty value".into())) };
+            let Some(value) = filled(value) else { return Err(self.bad(row, name, "empty value".into())) };
             let next = u32::try_from(index.len()).unwrap_or(u32::MAX);
             codes.push(*index.entry(value).or_insert(next));
         }
@@ -208,11 +207,11 @@ impl Table {
         let column = self.column(name)?;
         if column.dtype().is_primitive_numeric() {
             let cast = column.cast(&DataType::Float64).map_err(|source| Error::Polars {
-                context: format!("{}: reading column `{name}` as numbers", self.path.display()),
+                context: format!("{}: reading column `{name}` as numbers", self.at.path.display()),
                 source,
             })?;
             let values = cast.f64().map_err(|source| Error::Polars {
-                context: format!("{}: reading column `{name}` as numbers", self.path.display()),
+                context: format!("{}: reading column `{name}` as numbers", self.at.path.display()),
                 source,
             })?;
             return Ok(values.iter().collect());
@@ -256,11 +255,11 @@ impl Table {
                 TimeUnit::Nanoseconds => 1_000_000_000,
             };
             let physical = column.cast(&DataType::Int64).map_err(|source| Error::Polars {
-                context: format!("{}: reading column `{name}` as timestamps", self.path.display()),
+                context: format!("{}: reading column `{name}` as timestamps", self.at.path.display()),
                 source,
             })?;
             let values = physical.i64().map_err(|source| Error::Polars {
-                context: format!("{}: reading column `{name}` as timestamps", self.path.display()),
+                context: format!("{}: reading column `{name}` as timestamps", self.at.path.display()),
                 source,
             })?;
             return values
@@ -288,6 +287,11 @@ impl Table {
 /// Parses an RFC 3339 timestamp (with `Z` or an offset) into Unix seconds.
 pub(crate) fn parse_utc(text: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp())
+}
+
+/// A text cell without its surrounding blanks, or `None` when nothing is left.
+fn filled(cell: Option<&str>) -> Option<&str> {
+    cell.map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// Finds the first CSV line whose field count differs from the header's, to turn polars'

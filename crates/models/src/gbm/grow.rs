@@ -22,13 +22,11 @@ const PARALLEL_CELLS: usize = 64 * 1024;
 /// A leaf's rows at least before its histogram is built in two interleaved halves.
 const INTERLEAVED_ROWS: usize = 4096;
 
-/// The best split found for a leaf.
+/// The best split found for a leaf: its gain and how it routes the rows.
 #[derive(Debug, Clone, Copy)]
 struct Split {
     gain: f64,
-    feature: usize,
-    bin: u8,
-    missing_left: bool,
+    route: Route,
 }
 
 /// Per feature, one cell for each finite bin then one for the missing bin, packed one feature
@@ -56,6 +54,14 @@ struct Route {
     missing_left: bool,
 }
 
+impl Route {
+    /// Whether a row whose bin of the route's feature is `bin` goes left; `missing` is that
+    /// feature's missing bin ([`Bins::missing`]).
+    fn goes_left(&self, bin: u8, missing: u8) -> bool {
+        if bin == missing { self.missing_left } else { bin <= self.bin }
+    }
+}
+
 /// A grown tree with what the booster needs to update its predictions without walking it: the
 /// places of every leaf, and the binned routes of the splits.
 pub struct Grown {
@@ -79,9 +85,7 @@ impl Grown {
         loop {
             match (self.routes[i], &self.tree.nodes[i]) {
                 (Some(route), Node::Split { left, right, .. }) => {
-                    let b = row[route.feature];
-                    let go_left =
-                        if b == bins.missing(route.feature) { route.missing_left } else { b <= route.bin };
+                    let go_left = route.goes_left(row[route.feature], bins.missing(route.feature));
                     i = if go_left { *left } else { *right } as usize;
                 }
                 (_, Node::Leaf(v)) => return *v,
@@ -271,12 +275,8 @@ impl Grower<'_> {
                         let gain = num / den - parent;
                         if gain > bar {
                             bar = gain;
-                            best = Some(Split {
-                                gain,
-                                feature: f,
-                                bin: u8::try_from(b).unwrap_or(0),
-                                missing_left,
-                            });
+                            let bin = u8::try_from(b).unwrap_or(0);
+                            best = Some(Split { gain, route: Route { feature: f, bin, missing_left } });
                         }
                     }
                 }
@@ -341,27 +341,24 @@ pub fn grow(
             break;
         };
         let leaf = open.swap_remove(pick);
-        let (Some(split), Some(mut parent)) = (leaf.split, leaf.hist) else { break };
+        let (Some(Split { route, .. }), Some(mut parent)) = (leaf.split, leaf.hist) else { break };
         let threshold =
-            bins.cuts[split.feature].get(usize::from(split.bin)).copied().unwrap_or(f64::INFINITY);
-        let missing = bins.missing(split.feature);
-        let at = rows.partition(leaf.rows.clone(), split.feature, |b| {
-            if b == missing { split.missing_left } else { b <= split.bin }
-        });
+            bins.cuts[route.feature].get(usize::from(route.bin)).copied().unwrap_or(f64::INFINITY);
+        let missing = bins.missing(route.feature);
+        let at = rows.partition(leaf.rows.clone(), route.feature, |b| route.goes_left(b, missing));
         let (left, right) = (leaf.rows.start..at, at..leaf.rows.end);
         let (l, r) = (nodes.len(), nodes.len() + 1);
         nodes.push(Node::Leaf(0.0));
         nodes.push(Node::Leaf(0.0));
         routes.extend([None, None]);
         nodes[leaf.node] = Node::Split {
-            feature: u32::try_from(split.feature).unwrap_or(u32::MAX),
+            feature: u32::try_from(route.feature).unwrap_or(u32::MAX),
             threshold,
-            missing_left: split.missing_left,
+            missing_left: route.missing_left,
             left: u32::try_from(l).unwrap_or(u32::MAX),
             right: u32::try_from(r).unwrap_or(u32::MAX),
         };
-        routes[leaf.node] =
-            Some(Route { feature: split.feature, bin: split.bin, missing_left: split.missing_left });
+        routes[leaf.node] = Some(route);
         // The smaller child's histogram is built from its rows, the larger one's is the parent's
         // minus it (LightGBM's histogram subtraction): half the work or less per split.
         let left_smaller = left.len() <= right.len();
