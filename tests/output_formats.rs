@@ -35,11 +35,11 @@ fn documented() -> BTreeMap<String, (Vec<String>, Vec<String>)> {
 fn csv_frame(text: &str, dir: &Path, name: &str) -> DataFrame {
     let path = dir.join(format!("{name}.csv"));
     std::fs::write(&path, text).expect("write csv");
-    let frame = LazyCsvReader::new(PlRefPath::try_from_path(&path).expect("path"))
+    let frame = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
-        .finish()
-        .and_then(LazyFrame::collect);
+        .try_into_reader_with_file_path(Some(path.clone()))
+        .and_then(SerReader::finish);
     let frame = frame.unwrap_or_else(|e| panic!("{name}: the CSV does not parse: {e}\n{text}"));
     for (i, line) in text.lines().enumerate() {
         // A quoted cell may hold commas: count fields outside quotes.

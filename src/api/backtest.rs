@@ -7,9 +7,10 @@ use chrono::NaiveDate;
 use vader_backtest::ab::AbParams;
 use vader_backtest::decisions::{DecisionParams, DecisionRule};
 use vader_backtest::results::{ReferenceSetup, write_forecasts};
-use vader_backtest::run::{BacktestRun, BacktestSpec, Sweep, run};
-use vader_backtest::{Progress, Scope, WalkForwardParams, Window};
-use vader_features::{Dataset, Target};
+use vader_backtest::costing::Pricing;
+use vader_backtest::run::{BacktestRun, BacktestSpec, Replay, Sweep, finish, replay};
+use vader_backtest::{Progress, Scope, Valid, WalkForwardParams, Window};
+use vader_features::{Dataset, Meter, Target};
 use vader_models::ModelSpec;
 
 use super::prices::PriceSources;
@@ -111,8 +112,30 @@ pub struct Backtest {
     pub run: BacktestRun,
 }
 
-/// Runs the backtest of `request` on `data`, reporting progress to `progress`.
+/// Runs the backtest of `request` on `data`, reporting progress to `progress`: [`plan`],
+/// replay every meter, finish.
 pub fn backtest(data: &Dataset, request: &BacktestRequest, progress: &dyn Progress) -> Result<Backtest> {
+    let plan = plan(data, request)?;
+    let replayed = plan.replay(data, &plan.meter_ids(), progress)?;
+    plan.finish(data, replayed)
+}
+
+/// A backtest resolved against its data, before any model is fitted: the models, the
+/// champion, the meters, the test period, the prices. Its meters can be replayed in shards
+/// ([`Plan::replay`], on other processes or machines, each with the same data and request)
+/// and the shards merged and finished ([`Plan::finish`]) into the very run [`backtest`] gives.
+#[derive(Debug, Clone)]
+pub struct Plan<'a> {
+    /// How the run is set up, for the report.
+    pub info: RunInfo,
+    meters: Vec<&'a Meter>,
+    models: Vec<ModelSpec>,
+    spec: Valid<BacktestSpec>,
+    pricing: Pricing,
+}
+
+/// Resolves `request` against `data` (see [`Plan`]): every check that can fail before a fit.
+pub fn plan<'a>(data: &'a Dataset, request: &BacktestRequest) -> Result<Plan<'a>> {
     let mut pricing = request.prices.read()?;
     pricing.capacity_hours = (!request.capacity_hours.is_empty()).then(|| request.capacity_hours.clone());
     let target = request.target;
@@ -159,7 +182,6 @@ pub fn backtest(data: &Dataset, request: &BacktestRequest, progress: &dyn Progre
         sweep: request.sweep.clone(),
     }
     .check()?;
-    let outcome = run(data, &meters, &models, &spec, &pricing, progress)?;
     let series_label = |s: &Option<vader_features::PriceSeries>| {
         s.as_ref().map(|s| format!("{} ({})", s.path().display(), s.coverage()))
     };
@@ -187,7 +209,68 @@ pub fn backtest(data: &Dataset, request: &BacktestRequest, progress: &dyn Progre
         ab: request.ab,
         sweep: request.sweep.clone(),
     };
-    Ok(Backtest { info, run: outcome })
+    Ok(Plan { info, meters, models, spec, pricing })
+}
+
+impl Plan<'_> {
+    /// The meters of the run, in the order of the meters file: what shards split.
+    pub fn meter_ids(&self) -> Vec<String> {
+        self.meters.iter().map(|m| m.meter_id.clone()).collect()
+    }
+
+    /// Replays the walk-forward for the meters `ids` of the plan (a shard; all of them for a
+    /// whole run). A global model pools every meter, so its plan replays all at once only.
+    pub fn replay(&self, data: &Dataset, ids: &[String], progress: &dyn Progress) -> Result<Replay> {
+        let meters = ids
+            .iter()
+            .map(|id| {
+                self.meters.iter().find(|m| &m.meter_id == id).copied().ok_or_else(|| {
+                    Error::Request(format!("meter {id} is not among the meters of this backtest"))
+                })
+            })
+            .collect::<Result<Vec<&Meter>>>()?;
+        if self.spec.walk.scope == Scope::Global && meters.len() != self.meters.len() {
+            return Err(Error::Request(
+                "a global model pools every meter: its backtest cannot be split into shards".into(),
+            ));
+        }
+        Ok(replay(data, &meters, &self.models, &self.spec, progress)?)
+    }
+
+    /// Decides, prices, scores and A/B-tests the merged replays of every meter of the plan.
+    pub fn finish(self, data: &Dataset, replayed: Replay) -> Result<Backtest> {
+        let names: Vec<String> = self.models.iter().map(ModelSpec::name).collect();
+        let mut expected = self.meter_ids();
+        expected.sort();
+        if replayed.meters != expected {
+            let missing: Vec<&String> = expected.iter().filter(|m| replayed.meters.binary_search(m).is_err()).collect();
+            let twice: Vec<&String> =
+                replayed.meters.windows(2).filter(|w| w[0] == w[1]).map(|w| &w[0]).collect();
+            let foreign: Vec<&String> =
+                replayed.meters.iter().filter(|m| expected.binary_search(m).is_err()).collect();
+            let few = |ids: &[&String]| {
+                let shown: Vec<&str> = ids.iter().take(5).map(|s| s.as_str()).collect();
+                let more = ids.len().saturating_sub(5);
+                if more > 0 { format!("{} and {more} more", shown.join(", ")) } else { shown.join(", ") }
+            };
+            let mut problems = Vec::new();
+            if !missing.is_empty() {
+                problems.push(format!("not replayed: {}", few(&missing)));
+            }
+            if !twice.is_empty() {
+                problems.push(format!("replayed twice: {}", few(&twice)));
+            }
+            if !foreign.is_empty() {
+                problems.push(format!("not in the plan: {}", few(&foreign)));
+            }
+            return Err(Error::Request(format!(
+                "the replays do not cover each meter of the backtest once ({})",
+                problems.join("; ")
+            )));
+        }
+        let run = finish(data, &self.meters, &names, &self.spec, &self.pricing, replayed)?;
+        Ok(Backtest { info: self.info, run })
+    }
 }
 
 impl Backtest {

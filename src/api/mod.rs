@@ -31,9 +31,10 @@ pub mod compare;
 pub mod features;
 pub mod nominate;
 pub mod prices;
+pub mod time;
 pub mod train;
 
-pub use backtest::{Backtest, BacktestRequest, backtest, default_champion, default_models};
+pub use backtest::{Backtest, BacktestRequest, Plan, backtest, default_champion, default_models, plan};
 pub use capacity::{CapacityAlert, CapacityRequest, ModelProjection, capacity};
 pub use compare::{CompareRequest, Compared, compare};
 pub use features::{FeaturesRequest, feature_table};

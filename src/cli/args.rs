@@ -10,7 +10,7 @@ use vader::backtest::decisions::DecisionRule;
 use vader::features::Target;
 use vader::models::ModelSpec;
 
-use super::time_arg::parse_duration_s;
+use vader::api::time::parse_duration_s;
 
 /// How tables are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

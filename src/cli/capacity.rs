@@ -13,7 +13,7 @@ use vader::models::{ModelFile, ProjectionRule};
 use vader::picture::write_alert_png;
 
 use super::args::{DataArg, DecisionArg, OutputFormat, PriceArgs};
-use super::time_arg::{parse_duration_s, parse_instant};
+use vader::api::time::{parse_duration_s, parse_instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 enum Rule {

@@ -19,7 +19,6 @@ mod capacity;
 mod dataset;
 mod models;
 mod progress;
-mod time_arg;
 mod validate;
 
 /// Forecast industrial gas and electricity consumption and turn forecasts into decisions.

@@ -14,7 +14,7 @@ use vader::format::{EnergyUnit, csv_line, csv_number};
 use vader::models::{ModelFile, ModelSpec};
 
 use super::args::{Common, DataArg, DecisionArg, OutputFormat, PriceArgs, ScopeArg, model_spec};
-use super::time_arg::parse_duration_s;
+use vader::api::time::parse_duration_s;
 
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {

@@ -49,6 +49,14 @@ pub enum Loss {
 }
 
 impl Loss {
+    /// The loss as written in files (`euros`, `absolute_error`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Euros => "euros",
+            Self::AbsoluteError => "absolute_error",
+        }
+    }
+
     /// Unit of the loss, for reports.
     pub fn unit(self) -> &'static str {
         match self {

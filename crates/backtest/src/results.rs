@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::ab::{AbParams, AbTest, Loss, Paired, ab_test};
 use crate::error::{Error, Result};
 use crate::params::Valid;
-use crate::walk_forward::{Forecast, Metrics};
+use crate::walk_forward::{Forecast, Metrics, RefitChoice};
 
 /// Fewest paired days an A/B comparison is run on.
 pub const MIN_PAIRED_DAYS: usize = 3;
@@ -187,11 +187,25 @@ const COLUMNS: [&str; 17] = [
 ];
 
 /// Writes forecast rows (made for `target`) to a Parquet file at `path`, one row per decision:
-/// `target`, `meter_id`, `model`, `day`, `start` and `decision_at` (UTC datetimes),
-/// `forecast_kwh`, `q10_kwh`, `q50_kwh`, `q90_kwh`, `tau`, `decision_kwh`, `actual_kwh`,
-/// `actual_known_at` (UTC datetime, null if never), `known_kwh`, `extra_capacity_kwh`, `cost_eur`.
+/// the columns of [`forecasts_frame`].
 pub fn write_forecasts(path: &Path, target: &str, forecasts: &[Forecast]) -> Result<()> {
     let err = |source| Error::Parquet { path: path.to_path_buf(), action: "writing", source };
+    let mut frame = forecasts_frame(target, forecasts).map_err(err)?;
+    let file = File::create(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        action: "writing",
+        source,
+    })?;
+    ParquetWriter::new(file).finish(&mut frame).map_err(err)?;
+    Ok(())
+}
+
+/// Forecast rows (made for `target`) as a table, one row per decision: `target`, `meter_id`,
+/// `model`, `day`, `start` and `decision_at` (UTC datetimes), `slot`, `forecast_kwh`,
+/// `q10_kwh`, `q50_kwh`, `q90_kwh`, `tau`, `decision_kwh`, `actual_kwh`, `actual_known_at`
+/// (UTC datetime, null if never), `known_kwh`, `extra_capacity_kwh`, `cost_eur`.
+/// [`forecasts_of_frame`] reads it back to the same bits.
+pub fn forecasts_frame(target: &str, forecasts: &[Forecast]) -> PolarsResult<DataFrame> {
     let utc = |name: &str, v: Vec<i64>| {
         Column::new(name.into(), v.into_iter().map(|s| s * 1000).collect::<Vec<_>>())
             .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
@@ -199,13 +213,13 @@ pub fn write_forecasts(path: &Path, target: &str, forecasts: &[Forecast]) -> Res
     let floats = |name: &str, get: fn(&Forecast) -> f64| {
         Column::new(name.into(), forecasts.iter().map(get).collect::<Vec<f64>>())
     };
-    let mut frame = DataFrame::new_infer_height(vec![
+    DataFrame::new_infer_height(vec![
         Column::new("target".into(), vec![target; forecasts.len()]),
         Column::new("meter_id".into(), forecasts.iter().map(|f| f.meter_id.as_str()).collect::<Vec<_>>()),
         Column::new("model".into(), forecasts.iter().map(|f| f.model.as_str()).collect::<Vec<_>>()),
         Column::new("day".into(), forecasts.iter().map(|f| f.day.to_string()).collect::<Vec<_>>()),
-        utc("start", forecasts.iter().map(|f| f.start).collect()).map_err(err)?,
-        utc("decision_at", forecasts.iter().map(|f| f.decision_at).collect()).map_err(err)?,
+        utc("start", forecasts.iter().map(|f| f.start).collect())?,
+        utc("decision_at", forecasts.iter().map(|f| f.decision_at).collect())?,
         Column::new("slot".into(), forecasts.iter().map(|f| f.slot).collect::<Vec<u32>>()),
         floats("forecast_kwh", |f| f.forecast_kwh),
         floats("q10_kwh", |f| f.q10_kwh),
@@ -221,31 +235,31 @@ pub fn write_forecasts(path: &Path, target: &str, forecasts: &[Forecast]) -> Res
                 .map(|f| (f.actual_known_at != i64::MAX).then(|| f.actual_known_at * 1000))
                 .collect::<Vec<_>>(),
         )
-        .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
-        .map_err(err)?,
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))?,
         floats("known_kwh", |f| f.known_kwh),
         floats("extra_capacity_kwh", |f| f.extra_capacity_kwh),
         floats("cost_eur", |f| f.cost_eur),
     ])
-    .map_err(err)?;
-    let file = File::create(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        action: "writing",
-        source,
-    })?;
-    ParquetWriter::new(file).finish(&mut frame).map_err(err)?;
-    Ok(())
 }
 
 /// Reads forecast rows written by [`write_forecasts`]: the target and the rows.
 pub fn read_forecasts(path: &Path) -> Result<(String, Vec<Forecast>)> {
-    let err = |source: PolarsError| Error::Parquet { path: path.to_path_buf(), action: "reading", source };
     let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         action: "reading",
         source,
     })?;
-    let frame = ParquetReader::new(file).finish().map_err(err)?;
+    let frame = ParquetReader::new(file)
+        .finish()
+        .map_err(|source| Error::Parquet { path: path.to_path_buf(), action: "reading", source })?;
+    forecasts_of_frame(&frame, path)
+}
+
+/// Reads the rows of a [`forecasts_frame`] table (`what` names it in errors): the target and
+/// the rows.
+pub fn forecasts_of_frame(frame: &DataFrame, what: &Path) -> Result<(String, Vec<Forecast>)> {
+    let path = what;
+    let err = |source: PolarsError| Error::Parquet { path: path.to_path_buf(), action: "reading", source };
     for c in COLUMNS {
         if frame.column(c).is_err() {
             return Err(Error::BadFile {
@@ -319,6 +333,39 @@ pub fn read_forecasts(path: &Path) -> Result<(String, Vec<Forecast>)> {
         });
     }
     Ok((target, rows))
+}
+
+/// What the tuned models chose at each refit, as a table: `meter_id`, `model`, `day`,
+/// `choice` ([`choices_of_frame`] reads it back).
+pub fn choices_frame(choices: &[RefitChoice]) -> PolarsResult<DataFrame> {
+    let text = |name: &str, get: fn(&RefitChoice) -> String| {
+        Column::new(name.into(), choices.iter().map(get).collect::<Vec<String>>())
+    };
+    DataFrame::new_infer_height(vec![
+        text("meter_id", |c| c.meter_id.clone()),
+        text("model", |c| c.model.clone()),
+        text("day", |c| c.day.to_string()),
+        text("choice", |c| c.choice.clone()),
+    ])
+}
+
+/// Reads the rows of a [`choices_frame`] table (`what` names it in errors).
+pub fn choices_of_frame(frame: &DataFrame, what: &Path) -> Result<Vec<RefitChoice>> {
+    let err = |source: PolarsError| Error::Parquet { path: what.to_path_buf(), action: "reading", source };
+    let text = |name: &str| -> Result<Vec<String>> {
+        let c = frame.column(name).map_err(err)?.str().map_err(err)?.clone();
+        Ok(c.iter().map(|v| v.unwrap_or_default().to_string()).collect())
+    };
+    let (meters, models, days, chosen) = (text("meter_id")?, text("model")?, text("day")?, text("choice")?);
+    let mut out = Vec::with_capacity(meters.len());
+    for (i, (((meter_id, model), day), choice)) in meters.into_iter().zip(models).zip(days).zip(chosen).enumerate() {
+        let day = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| Error::BadFile {
+            path: what.to_path_buf(),
+            problem: format!("row {}: bad day {day:?}", i + 1),
+        })?;
+        out.push(RefitChoice { meter_id, model, day, choice });
+    }
+    Ok(out)
 }
 
 /// What a reference was measured on: a check applies only to a run with the same setup.

@@ -190,7 +190,7 @@ pub struct BacktestRun {
 }
 
 /// Runs a backtest of `models` (built-in [`vader_models::ModelSpec`]s or your own
-/// [`FitBoxed`] models) on `meters`.
+/// [`FitBoxed`] models) on `meters`: [`replay`], then [`finish`].
 pub fn run<M: FitBoxed>(
     data: &Dataset,
     meters: &[&Meter],
@@ -199,34 +199,102 @@ pub fn run<M: FitBoxed>(
     pricing: &Pricing,
     progress: &dyn Progress,
 ) -> Result<BacktestRun> {
+    let replayed = replay(data, meters, models, spec, progress)?;
+    let names: Vec<String> = models.iter().map(FitBoxed::name).collect();
+    finish(data, meters, &names, spec, pricing, replayed)
+}
+
+/// The walk-forward of a backtest, before decisions and prices: the forecasts of some meters
+/// (from the calibration burn-in on) and what the tuned models chose.
+///
+/// Each meter's forecasts depend on that meter alone (one model per meter), so the meters of
+/// a backtest can be replayed in parts, on other threads, processes or machines, and
+/// [`Replay::merge`]d into exactly what one replay of them all gives.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Replay {
+    /// The meters replayed, sorted (a meter may have no forecast row: no readings, say).
+    pub meters: Vec<String>,
+    /// Forecast rows, in meter, interval, model order.
+    pub forecasts: Vec<Forecast>,
+    /// Refit choices of the test period, in meter, model, day order.
+    pub choices: Vec<RefitChoice>,
+}
+
+impl Replay {
+    /// One replay of the union of `parts`' meters (which must not share a meter), in the
+    /// order a single replay would give, whatever the order of the parts.
+    pub fn merge(parts: impl IntoIterator<Item = Replay>) -> Self {
+        let mut merged = Self::default();
+        for part in parts {
+            merged.meters.extend(part.meters);
+            merged.forecasts.extend(part.forecasts);
+            merged.choices.extend(part.choices);
+        }
+        merged.meters.sort();
+        // The walk-forward's own order: a stable sort on meter and interval keeps each
+        // meter's models in the order of the part that replayed it.
+        merged.forecasts.sort_by(|a, b| a.meter_id.cmp(&b.meter_id).then(a.start.cmp(&b.start)));
+        merged.choices.sort_by(|a, b| (&a.meter_id, &a.model, a.day).cmp(&(&b.meter_id, &b.model, b.day)));
+        merged
+    }
+}
+
+/// Replays the walk-forward of `spec` for `meters` and `models`, from the calibration
+/// burn-in before the test period on.
+///
+/// A global model pools every meter, so its replay cannot be split: replay all meters at once.
+pub fn replay<M: FitBoxed>(
+    data: &Dataset,
+    meters: &[&Meter],
+    models: &[M],
+    spec: &Valid<BacktestSpec>,
+    progress: &dyn Progress,
+) -> Result<Replay> {
     let test_from = spec.walk.test_from;
     // Checked with the spec; an earlier start keeps the walk-forward valid.
     let walk = Valid::checked(WalkForwardParams {
         test_from: test_from - chrono::Days::new(u64::from(spec.calibration_days)),
         ..spec.walk.clone()
     });
-    let ab = Valid::checked(spec.ab);
     let (forecasts, mut choices) = walk_forward_recorded(data, meters, models, &walk, progress)?;
     choices.retain(|c| c.day >= test_from);
+    let mut replayed: Vec<String> = meters.iter().map(|m| m.meter_id.clone()).collect();
+    replayed.sort();
+    Ok(Replay { meters: replayed, forecasts, choices })
+}
+
+/// Decides, prices, scores and A/B-tests a [`Replay`] of `meters` with the models named
+/// `models`: the rest of [`run`].
+pub fn finish(
+    data: &Dataset,
+    meters: &[&Meter],
+    models: &[String],
+    spec: &Valid<BacktestSpec>,
+    pricing: &Pricing,
+    replayed: Replay,
+) -> Result<BacktestRun> {
+    let test_from = spec.walk.test_from;
+    let target = spec.walk.target;
+    let ab = Valid::checked(spec.ab);
+    let Replay { forecasts, choices, .. } = replayed;
     let decided = |rule: DecisionRule, pricing: &Pricing| -> Result<Vec<Forecast>> {
         let mut rows = forecasts.clone();
         decide(
             &mut rows,
-            walk.target,
+            target,
             meters,
             pricing,
             &Valid::checked(DecisionParams { rule, ..spec.decision }),
             test_from,
         )?;
         rows.retain(|f| f.day >= test_from);
-        price(&mut rows, walk.target, meters, pricing)?;
+        price(&mut rows, target, meters, pricing)?;
         Ok(rows)
     };
     let point = decided(DecisionRule::Point, pricing)?;
     let optimal = decided(DecisionRule::CostOptimal, pricing)?;
-    let names: Vec<String> = models.iter().map(FitBoxed::name).collect();
     let mut decision_gains = Vec::new();
-    for model in &names {
+    for model in models {
         let paired = Paired::of(
             point.iter().filter(|f| &f.model == model),
             optimal.iter().filter(|f| &f.model == model),
@@ -243,7 +311,7 @@ pub fn run<M: FitBoxed>(
             let swept =
                 Pricing { params: s.key.set(pricing.params, value).check()?.into_inner(), ..pricing.clone() };
             let (p, o) = (decided(DecisionRule::Point, &swept)?, decided(DecisionRule::CostOptimal, &swept)?);
-            for model in &names {
+            for model in models {
                 let total = |rows: &[Forecast]| -> f64 {
                     rows.iter()
                         .filter(|f| &f.model == model && f.cost_eur.is_finite())
@@ -264,7 +332,7 @@ pub fn run<M: FitBoxed>(
         DecisionRule::CostOptimal => optimal,
     };
     if !chosen.iter().any(|f| f.actual_kwh.is_finite()) {
-        let span = data.target_days(meters, walk.target).map_or_else(
+        let span = data.target_days(meters, target).map_or_else(
             || "none: the meters have no readings".to_string(),
             |(first, last)| format!("target days {first} to {last}"),
         );

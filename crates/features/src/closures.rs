@@ -19,6 +19,7 @@ use chrono::NaiveDate;
 
 use crate::error::{Error, Result};
 use crate::meters::Meters;
+use crate::input::Input;
 use crate::table::Table;
 
 /// One planned closure.
@@ -54,8 +55,8 @@ pub const REQUIRED: [&str; 2] = ["first_day", "last_day"];
 pub const OPTIONAL: [&str; 3] = ["site", "meter_id", "reason"];
 
 /// Reads and checks a closures file against the meters it may name.
-pub fn read(path: &Path, meters: &Meters) -> Result<Vec<Closure>> {
-    let table = Table::read(path, &REQUIRED, &OPTIONAL)?;
+pub fn read(input: impl Into<Input>, meters: &Meters) -> Result<Vec<Closure>> {
+    let table = Table::read(&input.into(), &REQUIRED, &OPTIONAL)?;
     let (sites, ids, reasons) =
         (table.optional_text("site")?, table.optional_text("meter_id")?, table.optional_text("reason")?);
     let (first, last) = (table.dates("first_day")?, table.dates("last_day")?);

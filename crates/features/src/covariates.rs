@@ -32,6 +32,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::meters::{Meter, Meters};
+use crate::input::Input;
 use crate::table::Table;
 
 /// One covariate of one site or meter: values in force from each start, sorted by start then
@@ -104,8 +105,8 @@ impl Covariates {
     pub const OPTIONAL: [&'static str; 3] = ["site", "meter_id", "issued_at"];
 
     /// Reads and checks a covariates file against the meters it may name.
-    pub fn read(path: &Path, meters: &Meters) -> Result<Self> {
-        let table = Table::read(path, &Self::REQUIRED, &Self::OPTIONAL)?;
+    pub fn read(input: impl Into<Input>, meters: &Meters) -> Result<Self> {
+        let table = Table::read(&input.into(), &Self::REQUIRED, &Self::OPTIONAL)?;
         let (sites, ids) = (table.optional_text("site")?, table.optional_text("meter_id")?);
         let time = table.timestamps("timestamp")?;
         let names = table.required_text("name")?;

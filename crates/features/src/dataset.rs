@@ -11,12 +11,14 @@ use crate::closures::{self, Closure};
 use crate::covariates::Covariates;
 use crate::error::{Error, Result};
 use crate::holidays::{CalendarKey, calendars_for};
+use crate::input::Input;
 use crate::meters::{Meter, Meters};
 use crate::readings::Readings;
 use crate::target::Target;
 use crate::weather::Weather;
 
-/// Everything vader knows about a set of sites, read from one folder:
+/// Everything vader knows about a set of sites, read from one folder (or from the same tables
+/// as DataFrames: [`Dataset::from_tables`]):
 ///
 /// - `readings.parquet` or `readings.csv` (required),
 /// - `meters.csv` or `meters.parquet` (required),
@@ -28,7 +30,7 @@ use crate::weather::Weather;
 ///   ([`crate::holidays`]).
 #[derive(Debug, Clone)]
 pub struct Dataset {
-    /// The folder.
+    /// The folder, or the name the tables were given ([`Tables::name`]), for messages.
     pub dir: PathBuf,
     /// The meter readings.
     pub readings: Readings,
@@ -53,7 +55,7 @@ pub struct Calendars {
 impl Calendars {
     /// The calendars of `meters`: holidays from each meter's country (the data folder's own
     /// `holidays.csv` first, when `folder_table` names it), closures from `closures`.
-    pub fn new(meters: &Meters, folder_table: Option<&Path>, closures: Option<Vec<Closure>>) -> Result<Self> {
+    pub fn new(meters: &Meters, folder_table: Option<&Input>, closures: Option<Vec<Closure>>) -> Result<Self> {
         let keys: BTreeSet<CalendarKey> = meters.iter().filter_map(Meter::calendar_key).collect();
         let holidays = calendars_for(&keys, folder_table)?;
         let has_closures = closures.is_some();
@@ -86,9 +88,29 @@ impl Calendars {
     }
 }
 
-impl Dataset {
-    /// Reads and checks the files of a data folder.
-    pub fn open(dir: &Path) -> Result<Self> {
+/// The tables of a dataset, each a file or a DataFrame ([`Input`]): what
+/// [`Dataset::from_tables`] reads. A data folder's are found by [`Tables::in_folder`].
+#[derive(Debug, Clone)]
+pub struct Tables {
+    /// What the tables are called in messages: the data folder, or `DataFrames`.
+    pub name: PathBuf,
+    /// The meter readings (required).
+    pub readings: Input,
+    /// The meters (required).
+    pub meters: Input,
+    /// Outdoor temperatures per site.
+    pub weather: Option<Input>,
+    /// Planned shutdowns ([`crate::closures`]).
+    pub closures: Option<Input>,
+    /// Values known in advance ([`crate::covariates`]).
+    pub covariates: Option<Input>,
+    /// Public-holiday calendars that the shipped ones lack ([`crate::holidays`]).
+    pub holidays: Option<Input>,
+}
+
+impl Tables {
+    /// The tables of a data folder, found by file name (see [`Dataset`]).
+    pub fn in_folder(dir: &Path) -> Result<Self> {
         if !dir.is_dir() {
             return Err(Error::Io {
                 path: dir.to_path_buf(),
@@ -96,15 +118,37 @@ impl Dataset {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a folder"),
             });
         }
-        let readings = Readings::read(&find(dir, "readings", true)?.unwrap_or_default())?;
-        let meters = Meters::read(&find(dir, "meters", true)?.unwrap_or_default())?;
-        let weather = find(dir, "weather", false)?.map(|p| Weather::read(&p)).transpose()?;
-        let closures = find(dir, "closures", false)?.map(|p| closures::read(&p, &meters)).transpose()?;
-        let holidays = Some(dir.join("holidays.csv")).filter(|p| p.is_file());
-        let calendars = Calendars::new(&meters, holidays.as_deref(), closures)?;
-        let covariates =
-            find(dir, "covariates", false)?.map(|p| Covariates::read(&p, &meters)).transpose()?;
-        Ok(Self { dir: dir.to_path_buf(), readings, meters, weather, calendars, covariates })
+        let required = |stem| -> Result<Input> { Ok(find(dir, stem, true)?.unwrap_or_default().into()) };
+        let optional = |stem| -> Result<Option<Input>> { Ok(find(dir, stem, false)?.map(Input::File)) };
+        Ok(Self {
+            name: dir.to_path_buf(),
+            readings: required("readings")?,
+            meters: required("meters")?,
+            weather: optional("weather")?,
+            closures: optional("closures")?,
+            covariates: optional("covariates")?,
+            holidays: Some(dir.join("holidays.csv")).filter(|p| p.is_file()).map(Input::File),
+        })
+    }
+}
+
+impl Dataset {
+    /// Reads and checks the files of a data folder.
+    pub fn open(dir: &Path) -> Result<Self> {
+        Self::from_tables(Tables::in_folder(dir)?)
+    }
+
+    /// Reads and checks a dataset's tables, files or DataFrames: the same checks, the same
+    /// errors (naming the DataFrame and its row where a file's would name file and line).
+    pub fn from_tables(tables: Tables) -> Result<Self> {
+        let Tables { name, readings, meters, weather, closures, covariates, holidays } = tables;
+        let readings = Readings::read(readings)?;
+        let meters = Meters::read(meters)?;
+        let weather = weather.map(Weather::read).transpose()?;
+        let closures = closures.map(|c| closures::read(c, &meters)).transpose()?;
+        let calendars = Calendars::new(&meters, holidays.as_ref(), closures)?;
+        let covariates = covariates.map(|c| Covariates::read(c, &meters)).transpose()?;
+        Ok(Self { dir: name, readings, meters, weather, calendars, covariates })
     }
 }
 

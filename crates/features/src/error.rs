@@ -3,30 +3,41 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// Where in an input file a problem sits: the file, and the line (CSV) or row (Parquet).
+/// Where in an input a problem sits: the file (or DataFrame), and the line or row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
-    /// The file the problem is in.
+    /// The file the problem is in, or "the readings DataFrame" ([`crate::Input::label`]).
     pub path: PathBuf,
-    /// 1-based CSV line (the header is line 1) or 1-based Parquet row, when one row is at fault.
+    /// The line or row at fault, counted as [`Location::rows`] says.
     pub line: Option<usize>,
-    /// Whether `line` counts CSV lines or Parquet rows.
-    pub parquet: bool,
+    /// How `line` counts.
+    pub rows: RowCount,
+}
+
+/// How a [`Location`] counts its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowCount {
+    /// 1-based CSV lines; the header is line 1.
+    CsvLine,
+    /// 1-based Parquet rows.
+    ParquetRow,
+    /// 0-based DataFrame rows, as polars and pandas index them.
+    FrameRow,
 }
 
 impl Location {
     /// A whole file.
     pub fn file(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into(), line: None, parquet: false }
+        Self { path: path.into(), line: None, rows: RowCount::CsvLine }
     }
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.path.display())?;
-        match (self.line, self.parquet) {
-            (Some(line), false) => write!(f, ", line {line}"),
-            (Some(row), true) => write!(f, ", row {row}"),
+        match (self.line, self.rows) {
+            (Some(line), RowCount::CsvLine) => write!(f, ", line {line}"),
+            (Some(row), RowCount::ParquetRow | RowCount::FrameRow) => write!(f, ", row {row}"),
             (None, _) => Ok(()),
         }
     }

@@ -26,6 +26,7 @@ use std::path::Path;
 use chrono::{Datelike, Days, NaiveDate};
 
 use crate::error::{Error, Result};
+use crate::input::Input;
 use crate::table::Table;
 
 /// The shipped calendars (`datasets/calendars/holidays.csv`).
@@ -116,11 +117,11 @@ impl Holidays {
 /// from the shipped table.
 pub(crate) fn calendars_for(
     keys: &BTreeSet<CalendarKey>,
-    folder_table: Option<&Path>,
+    folder_table: Option<&Input>,
 ) -> Result<BTreeMap<CalendarKey, Holidays>> {
     let mut out = BTreeMap::new();
-    if let Some(path) = folder_table {
-        for (key, days) in read_table(path)? {
+    if let Some(input) = folder_table {
+        for (key, days) in read_table(input)? {
             if keys.contains(&key) {
                 out.insert(key, Holidays::Days(days));
             }
@@ -129,7 +130,8 @@ pub(crate) fn calendars_for(
     let rest: Vec<CalendarKey> = keys.iter().filter(|k| !out.contains_key(*k)).cloned().collect();
     let mut shipped = shipped_calendars(&rest)?;
     for key in rest {
-        let days = shipped.remove(&key).ok_or_else(|| unknown(&key, folder_table))?;
+        let label = folder_table.map(Input::label);
+        let days = shipped.remove(&key).ok_or_else(|| unknown(&key, label.as_deref()))?;
         out.insert(key, Holidays::Days(days));
     }
     Ok(out)
@@ -158,8 +160,8 @@ fn shipped_calendars(keys: &[CalendarKey]) -> Result<BTreeMap<CalendarKey, BTree
 }
 
 /// Reads a data folder's own `holidays.csv`.
-fn read_table(path: &Path) -> Result<BTreeMap<CalendarKey, BTreeSet<NaiveDate>>> {
-    let table = Table::read(path, &["country", "date"], &["subdivision", "name"])?;
+fn read_table(input: &Input) -> Result<BTreeMap<CalendarKey, BTreeSet<NaiveDate>>> {
+    let table = Table::read(input, &["country", "date"], &["subdivision", "name"])?;
     let countries = table.required_text("country")?;
     let subdivisions = table.optional_text("subdivision")?;
     let dates = table.dates("date")?;

@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::input::Input;
 use crate::table::Table;
 
 /// The time zone of a site when the meters file does not give one.
@@ -98,8 +99,8 @@ impl Meters {
     pub const OPTIONAL: [&'static str; 4] = ["capacity_kwh_per_day", "timezone", "country", "subdivision"];
 
     /// Reads and checks a meters file (CSV or Parquet).
-    pub fn read(path: &Path) -> Result<Self> {
-        let table = Table::read(path, &Self::REQUIRED, &Self::OPTIONAL)?;
+    pub fn read(input: impl Into<Input>) -> Result<Self> {
+        let table = Table::read(&input.into(), &Self::REQUIRED, &Self::OPTIONAL)?;
         let ids = table.required_text("meter_id")?;
         let names = table.text("name")?;
         let sites = table.required_text("site")?;

@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::error::{Error, Location, Result};
+use crate::input::Input;
 use crate::table::Table;
 
 /// The prices that apply to one target interval.
@@ -76,8 +77,11 @@ impl PriceSeries {
     ];
 
     /// Reads a price file. Every price must be a finite number, every key unique.
-    pub fn read(path: &Path) -> Result<Self> {
-        let table = Table::read(path, &Self::REQUIRED, &Self::OPTIONAL)?;
+    pub fn read(input: impl Into<Input>) -> Result<Self> {
+        let input = input.into();
+        let path = input.label();
+        let path = path.as_path();
+        let table = Table::read(&input, &Self::REQUIRED, &Self::OPTIONAL)?;
         let price = table.numbers("price_eur_per_mwh")?;
         let vwap =
             if table.has("vwap_eur_per_mwh") { Some(table.numbers("vwap_eur_per_mwh")?) } else { None };

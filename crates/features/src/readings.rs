@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::error::{Conflict, Error, Result};
+use crate::input::Input;
 use crate::table::Table;
 
 /// The readings of one meter, sorted by time, without duplicate timestamps.
@@ -116,9 +117,12 @@ impl Readings {
     /// Fails on a missing column, an unparsable timestamp or number (naming file, line and
     /// column), an empty file, or two different energies for one meter and interval. An empty
     /// energy cell is read as a missing value (NaN), which validation reports.
-    pub fn read(path: &Path) -> Result<Self> {
+    pub fn read(input: impl Into<Input>) -> Result<Self> {
+        let input = input.into();
+        let path = input.label();
         // Each column is dropped from the table once taken out: a fleet's file is large.
-        let mut table = Table::read(path, &Self::REQUIRED, &Self::OPTIONAL)?;
+        let mut table = Table::read(&input, &Self::REQUIRED, &Self::OPTIONAL)?;
+        drop(input);
         let (names, ids) = table.required_codes("meter_id")?;
         table.forget("meter_id");
         let start = table.timestamps("timestamp")?;

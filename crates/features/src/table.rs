@@ -9,13 +9,15 @@ use std::path::{Path, PathBuf};
 use chrono::DateTime;
 use polars::prelude::*;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, RowCount};
+use crate::input::Input;
 
-/// The two file formats of the data contract.
+/// Where a table's rows come from: the two file formats of the data contract, or a DataFrame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
     Csv,
     Parquet,
+    Frame,
 }
 
 impl Format {
@@ -28,33 +30,54 @@ impl Format {
     }
 }
 
-/// Which file a table came from, and in which format: what names the place of one of its rows,
-/// and all that is left once its contents are gone ([`Table::into_locator`]).
+/// Which input a table came from, and in which format: what names the place of one of its
+/// rows, and all that is left once its contents are gone ([`Table::into_locator`]).
 pub(crate) struct Locator {
     path: PathBuf,
     format: Format,
 }
 
 impl Locator {
-    /// The place of row `row` (0-based, header not counted) in the file.
+    /// The place of row `row` (0-based, header not counted) in the input.
     pub(crate) fn location(&self, row: usize) -> Location {
-        match self.format {
+        let (line, rows) = match self.format {
             // Line 1 is the header.
-            Format::Csv => Location { path: self.path.clone(), line: Some(row + 2), parquet: false },
-            Format::Parquet => Location { path: self.path.clone(), line: Some(row + 1), parquet: true },
-        }
+            Format::Csv => (row + 2, RowCount::CsvLine),
+            Format::Parquet => (row + 1, RowCount::ParquetRow),
+            Format::Frame => (row, RowCount::FrameRow),
+        };
+        Location { path: self.path.clone(), line: Some(line), rows }
     }
 }
 
-/// A file read into memory: the columns asked for, in their file types.
+/// An input read into memory: the columns asked for, in their input types.
 pub(crate) struct Table {
     at: Locator,
     frame: DataFrame,
 }
 
 impl Table {
-    /// Reads `required` and whichever of `optional` exist from the file at `path`.
-    pub(crate) fn read(path: &Path, required: &[&'static str], optional: &[&'static str]) -> Result<Self> {
+    /// Reads `required` and whichever of `optional` exist from `input`.
+    pub(crate) fn read(input: &Input, required: &[&'static str], optional: &[&'static str]) -> Result<Self> {
+        match input {
+            Input::File(path) => Self::read_file(path, required, optional),
+            Input::Frame { frame, .. } => {
+                let path = input.label();
+                let found: Vec<&str> = frame.get_column_names().iter().map(|n| n.as_str()).collect();
+                let wanted = columns_of(&path, &found, required, optional)?;
+                let frame = frame.select(wanted).map_err(|source| Error::Polars {
+                    context: format!("{}: selecting the columns", path.display()),
+                    source,
+                })?;
+                if frame.height() == 0 {
+                    return Err(Error::EmptyFile(path));
+                }
+                Ok(Self { at: Locator { path, format: Format::Frame }, frame })
+            }
+        }
+    }
+
+    fn read_file(path: &Path, required: &[&'static str], optional: &[&'static str]) -> Result<Self> {
         let format = Format::of(path)?;
         let malformed = |source| match format {
             Format::Csv => ragged_line(path).unwrap_or(Error::Malformed {
@@ -62,7 +85,9 @@ impl Table {
                 format: "CSV",
                 source,
             }),
-            Format::Parquet => Error::Malformed { path: path.to_path_buf(), format: "Parquet", source },
+            Format::Parquet | Format::Frame => {
+                Error::Malformed { path: path.to_path_buf(), format: "Parquet", source }
+            }
         };
         let metadata = std::fs::metadata(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
@@ -72,30 +97,33 @@ impl Table {
         if metadata.len() == 0 {
             return Err(Error::EmptyFile(path.to_path_buf()));
         }
-        let pl_path = PlRefPath::try_from_path(path).map_err(malformed)?;
-        let mut frame = match format {
-            Format::Csv => LazyCsvReader::new(pl_path)
+        // Eager readers: polars' lazy engine would bring its cloud and async stack into a tool
+        // that reads local files (issue 13: the first build).
+        let frame = match format {
+            Format::Csv => CsvReadOptions::default()
                 // Every cell as text: parsing happens below, with line numbers in the errors.
                 .with_infer_schema_length(Some(0))
                 .with_has_header(true)
-                .finish(),
-            Format::Parquet => LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()),
-        }
-        .map_err(malformed)?;
-        let schema = frame.collect_schema().map_err(malformed)?;
-        let found: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-        for column in required {
-            if !found.contains(column) {
-                return Err(Error::MissingColumn {
-                    location: Location::file(path),
-                    column,
-                    found: found.join(", "),
-                });
+                .try_into_reader_with_file_path(Some(path.to_path_buf()))
+                .and_then(SerReader::finish),
+            Format::Parquet | Format::Frame => {
+                let file = std::fs::File::open(path).map_err(|source| Error::Io {
+                    path: path.to_path_buf(),
+                    action: "reading",
+                    source,
+                })?;
+                let mut reader = ParquetReader::new(file);
+                let found: Vec<String> =
+                    reader.schema().map_err(malformed)?.iter_names().map(|n| n.to_string()).collect();
+                let found: Vec<&str> = found.iter().map(String::as_str).collect();
+                let wanted = columns_of(path, &found, required, optional)?;
+                reader.with_columns(Some(wanted.iter().map(|c| c.to_string()).collect())).finish()
             }
         }
-        let wanted: Vec<Expr> =
-            required.iter().chain(optional.iter().filter(|c| found.contains(c))).map(|c| col(*c)).collect();
-        let frame = frame.select(wanted).collect().map_err(malformed)?;
+        .map_err(malformed)?;
+        let found: Vec<&str> = frame.get_column_names().iter().map(|n| n.as_str()).collect();
+        let wanted = columns_of(path, &found, required, optional)?;
+        let frame = frame.select(wanted).map_err(malformed)?;
         if frame.height() == 0 {
             return Err(Error::EmptyFile(path.to_path_buf()));
         }
@@ -284,6 +312,22 @@ impl Table {
     }
 }
 
+/// The columns to take from an input with columns `found`: every required one (or an error
+/// naming the first missing), then the optional ones present.
+fn columns_of(
+    path: &Path,
+    found: &[&str],
+    required: &[&'static str],
+    optional: &[&'static str],
+) -> Result<Vec<&'static str>> {
+    for column in required {
+        if !found.contains(column) {
+            return Err(Error::MissingColumn { location: Location::file(path), column, found: found.join(", ") });
+        }
+    }
+    Ok(required.iter().chain(optional.iter().filter(|c| found.contains(c))).copied().collect())
+}
+
 /// Parses an RFC 3339 timestamp (with `Z` or an offset) into Unix seconds.
 pub(crate) fn parse_utc(text: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp())
@@ -312,7 +356,7 @@ fn ragged_line(path: &Path) -> Option<Error> {
                             let location = Location {
                                 path: path.to_path_buf(),
                                 line: Some(record_line),
-                                parquet: false,
+                                rows: RowCount::CsvLine,
                             };
                             return Some(Error::RaggedLine { location, found: fields, expected: e });
                         }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::Result;
+use crate::input::Input;
 use crate::table::Table;
 
 /// Temperature series of one site, sorted by time (then by issue time).
@@ -90,8 +91,8 @@ impl Weather {
     pub const OPTIONAL: [&'static str; 1] = ["issued_at"];
 
     /// Reads a weather file (CSV or Parquet).
-    pub fn read(path: &Path) -> Result<Self> {
-        let table = Table::read(path, &Self::REQUIRED, &Self::OPTIONAL)?;
+    pub fn read(input: impl Into<Input>) -> Result<Self> {
+        let table = Table::read(&input.into(), &Self::REQUIRED, &Self::OPTIONAL)?;
         let sites = table.required_text("site")?;
         let time = table.timestamps("timestamp")?;
         let temp = table.numbers("temperature_c")?;

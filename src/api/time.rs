@@ -1,26 +1,28 @@
-//! Parsing instants and durations given on the command line.
+//! Reading instants and durations written by people: on the command line, in Python, in a
+//! service's configuration.
 
-use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use crate::error::{Error, Result};
+
 /// Parses an instant: RFC 3339 with an offset (`2025-01-15T12:00:00Z`), or a local wall-clock
 /// time `YYYY-MM-DD HH:MM[:SS]` read in `tz`.
-pub fn parse_instant(text: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
+pub fn parse_instant(text: &str, tz: Tz) -> Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
     let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .with_context(|| {
-            format!(
+        .ok_or_else(|| {
+            Error::Request(format!(
                 "cannot read {text:?} as a time (use 2025-01-15T12:00:00Z or \"2025-01-15 13:00\" in {tz})"
-            )
+            ))
         })?;
     match tz.from_local_datetime(&naive).earliest() {
         Some(t) => Ok(t.with_timezone(&Utc)),
-        None => bail!("{text} does not exist in {tz} (daylight-saving gap)"),
+        None => Err(Error::Request(format!("{text} does not exist in {tz} (daylight-saving gap)"))),
     }
 }
 
@@ -44,7 +46,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn local_times_are_read_in_the_site_zone() -> anyhow::Result<()> {
+    fn local_times_are_read_in_the_site_zone() -> Result<()> {
         let t = parse_instant("2025-01-15 13:00", chrono_tz::Europe::Paris)?;
         assert_eq!(t.to_rfc3339(), "2025-01-15T12:00:00+00:00");
         let t = parse_instant("2025-07-15T13:00:00+02:00", chrono_tz::Europe::Paris)?;
