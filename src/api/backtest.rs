@@ -5,9 +5,9 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use vader_backtest::ab::AbParams;
+use vader_backtest::costing::Pricing;
 use vader_backtest::decisions::{DecisionParams, DecisionRule};
 use vader_backtest::results::{ReferenceSetup, write_forecasts};
-use vader_backtest::costing::Pricing;
 use vader_backtest::run::{BacktestRun, BacktestSpec, Replay, Sweep, finish, replay};
 use vader_backtest::{Progress, Scope, Valid, WalkForwardParams, Window};
 use vader_features::{Dataset, Meter, Target};
@@ -243,7 +243,8 @@ impl Plan<'_> {
         let mut expected = self.meter_ids();
         expected.sort();
         if replayed.meters != expected {
-            let missing: Vec<&String> = expected.iter().filter(|m| replayed.meters.binary_search(m).is_err()).collect();
+            let missing: Vec<&String> =
+                expected.iter().filter(|m| replayed.meters.binary_search(m).is_err()).collect();
             let twice: Vec<&String> =
                 replayed.meters.windows(2).filter(|w| w[0] == w[1]).map(|w| &w[0]).collect();
             let foreign: Vec<&String> =

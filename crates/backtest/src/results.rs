@@ -249,9 +249,11 @@ pub fn read_forecasts(path: &Path) -> Result<(String, Vec<Forecast>)> {
         action: "reading",
         source,
     })?;
-    let frame = ParquetReader::new(file)
-        .finish()
-        .map_err(|source| Error::Parquet { path: path.to_path_buf(), action: "reading", source })?;
+    let frame = ParquetReader::new(file).finish().map_err(|source| Error::Parquet {
+        path: path.to_path_buf(),
+        action: "reading",
+        source,
+    })?;
     forecasts_of_frame(&frame, path)
 }
 
@@ -358,7 +360,9 @@ pub fn choices_of_frame(frame: &DataFrame, what: &Path) -> Result<Vec<RefitChoic
     };
     let (meters, models, days, chosen) = (text("meter_id")?, text("model")?, text("day")?, text("choice")?);
     let mut out = Vec::with_capacity(meters.len());
-    for (i, (((meter_id, model), day), choice)) in meters.into_iter().zip(models).zip(days).zip(chosen).enumerate() {
+    for (i, (((meter_id, model), day), choice)) in
+        meters.into_iter().zip(models).zip(days).zip(chosen).enumerate()
+    {
         let day = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| Error::BadFile {
             path: what.to_path_buf(),
             problem: format!("row {}: bad day {day:?}", i + 1),

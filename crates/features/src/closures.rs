@@ -13,13 +13,11 @@
 //! A closure is site knowledge planned ahead, so it is read as known at every decision time;
 //! the features flag the target days inside one (`closed`).
 
-use std::path::Path;
-
 use chrono::NaiveDate;
 
 use crate::error::{Error, Result};
-use crate::meters::Meters;
 use crate::input::Input;
+use crate::meters::Meters;
 use crate::table::Table;
 
 /// One planned closure.

@@ -28,11 +28,10 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::meters::{Meter, Meters};
 use crate::input::Input;
+use crate::meters::{Meter, Meters};
 use crate::table::Table;
 
 /// One covariate of one site or meter: values in force from each start, sorted by start then

@@ -55,7 +55,11 @@ pub struct Calendars {
 impl Calendars {
     /// The calendars of `meters`: holidays from each meter's country (the data folder's own
     /// `holidays.csv` first, when `folder_table` names it), closures from `closures`.
-    pub fn new(meters: &Meters, folder_table: Option<&Input>, closures: Option<Vec<Closure>>) -> Result<Self> {
+    pub fn new(
+        meters: &Meters,
+        folder_table: Option<&Input>,
+        closures: Option<Vec<Closure>>,
+    ) -> Result<Self> {
         let keys: BTreeSet<CalendarKey> = meters.iter().filter_map(Meter::calendar_key).collect();
         let holidays = calendars_for(&keys, folder_table)?;
         let has_closures = closures.is_some();

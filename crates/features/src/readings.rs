@@ -11,11 +11,11 @@
 //! report) and refuses conflicting duplicates, naming both rows.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::error::{Conflict, Error, Result};
+use crate::error::{Conflict, Error, Result, RowCount};
 use crate::input::Input;
 use crate::table::Table;
 
@@ -168,7 +168,7 @@ impl Readings {
                         timestamp: format_utc(start[row]),
                         first: (first.line.unwrap_or(0), kept),
                         second: (second.line.unwrap_or(0), energy[row]),
-                        unit: if first.parquet { "row" } else { "line" },
+                        unit: if first.rows == RowCount::CsvLine { "line" } else { "row" },
                     })));
                 }
                 *readings.duplicates_dropped.entry(id.clone()).or_default() += 1;

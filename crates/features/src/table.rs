@@ -322,7 +322,11 @@ fn columns_of(
 ) -> Result<Vec<&'static str>> {
     for column in required {
         if !found.contains(column) {
-            return Err(Error::MissingColumn { location: Location::file(path), column, found: found.join(", ") });
+            return Err(Error::MissingColumn {
+                location: Location::file(path),
+                column,
+                found: found.join(", "),
+            });
         }
     }
     Ok(required.iter().chain(optional.iter().filter(|c| found.contains(c))).copied().collect())

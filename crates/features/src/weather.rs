@@ -1,7 +1,6 @@
 //! The optional weather file: outdoor temperature per site.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::error::Result;
 use crate::input::Input;

@@ -28,7 +28,10 @@ fn iso_text(object: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
     if object.hasattr("isoformat")? {
         return object.call_method0("isoformat")?.extract();
     }
-    Err(PyTypeError::new_err(format!("{what}: expected a str, date or datetime, got {}", object.get_type().name()?)))
+    Err(PyTypeError::new_err(format!(
+        "{what}: expected a str, date or datetime, got {}",
+        object.get_type().name()?
+    )))
 }
 
 /// A calendar day: `"2025-01-31"`, a `datetime.date`, or the day of a datetime.
@@ -55,15 +58,21 @@ pub fn duration_s(object: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
         let seconds: f64 = object.call_method0("total_seconds")?.extract()?;
         return Ok(seconds.round() as i64);
     }
-    object.extract::<i64>().map_err(|_| {
-        PyTypeError::new_err(format!("{what}: expected \"2h\", seconds or a timedelta"))
-    })
+    object
+        .extract::<i64>()
+        .map_err(|_| PyTypeError::new_err(format!("{what}: expected \"2h\", seconds or a timedelta")))
 }
 
 /// Names: a list of str, or one comma-separated str.
 pub fn names(object: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
     if let Ok(s) = object.cast::<PyString>() {
-        return Ok(s.to_str()?.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect());
+        return Ok(s
+            .to_str()?
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect());
     }
     object
         .extract::<Vec<String>>()
@@ -85,7 +94,9 @@ pub fn decision(name: &str) -> PyResult<DecisionRule> {
     match name {
         "point" => Ok(DecisionRule::Point),
         "cost-optimal" | "cost_optimal" => Ok(DecisionRule::CostOptimal),
-        _ => Err(PyValueError::new_err(format!("decision: {name:?} is neither \"point\" nor \"cost-optimal\""))),
+        _ => Err(PyValueError::new_err(format!(
+            "decision: {name:?} is neither \"point\" nor \"cost-optimal\""
+        ))),
     }
 }
 
@@ -100,7 +111,8 @@ pub fn scope(name: &str) -> PyResult<Scope> {
 
 /// A path argument, or an error naming it.
 pub fn path(object: &Bound<'_, PyAny>, what: &str) -> PyResult<PathBuf> {
-    path_of(object).ok_or_else(|| PyTypeError::new_err(format!("{what}: expected a path (str or os.PathLike)")))
+    path_of(object)
+        .ok_or_else(|| PyTypeError::new_err(format!("{what}: expected a path (str or os.PathLike)")))
 }
 
 /// The options of a backtest (the keyword arguments of `vader.backtest`, as a dict).
@@ -142,10 +154,14 @@ pub fn backtest_request(options: Option<&Bound<'_, PyDict>>) -> PyResult<Backtes
             }
         }
     }
-    let text = |key: &str| -> PyResult<Option<String>> { get(key)?.map(|v| v.extract::<String>()).transpose() };
+    let text =
+        |key: &str| -> PyResult<Option<String>> { get(key)?.map(|v| v.extract::<String>()).transpose() };
     let whole = |key: &str| -> PyResult<Option<u32>> {
         get(key)?
-            .map(|v| v.extract::<u32>().map_err(|_| PyValueError::new_err(format!("{key}: expected a whole number ≥ 0"))))
+            .map(|v| {
+                v.extract::<u32>()
+                    .map_err(|_| PyValueError::new_err(format!("{key}: expected a whole number ≥ 0")))
+            })
             .transpose()
     };
     let target = match text("target")? {

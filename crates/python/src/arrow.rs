@@ -139,8 +139,7 @@ pub fn import(object: &Bound<'_, PyAny>, what: &str) -> PyResult<DataFrame> {
             let ArrowDataType::Struct(fields) = reader.field().dtype() else {
                 return Err(VaderError::new_err(format!("{what}: the Arrow stream does not hold a table")));
             };
-            let schema: polars::prelude::Schema =
-                fields.iter().map(|f| polars::prelude::Field::from(f)).collect();
+            let schema: polars::prelude::Schema = fields.iter().map(polars::prelude::Field::from).collect();
             Ok(DataFrame::empty_with_schema(&schema))
         }
     }

@@ -37,9 +37,13 @@ pub fn tables(data: &Bound<'_, PyAny>) -> PyResult<Tables> {
     };
     let mut found: [Option<Input>; 6] = Default::default();
     for (key, value) in dict.iter() {
-        let key: String = key.extract().map_err(|_| PyTypeError::new_err("data: the dict's keys are table names"))?;
+        let key: String =
+            key.extract().map_err(|_| PyTypeError::new_err("data: the dict's keys are table names"))?;
         let Some(slot) = TABLES.iter().position(|t| *t == key) else {
-            return Err(PyKeyError::new_err(format!("data: no table {key:?} (tables: {})", TABLES.join(", "))));
+            return Err(PyKeyError::new_err(format!(
+                "data: no table {key:?} (tables: {})",
+                TABLES.join(", ")
+            )));
         };
         found[slot] = Some(match path_of(&value) {
             Some(path) => Input::File(path),

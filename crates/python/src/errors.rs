@@ -1,8 +1,8 @@
 //! vader's errors as Python exceptions: `vader.VaderError`, with vader's message and its causes.
 
+use pyo3::PyErr;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
-use pyo3::PyErr;
 
 create_exception!(
     _vader,

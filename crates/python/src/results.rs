@@ -35,7 +35,11 @@ fn to_json(value: &impl serde::Serialize) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
-fn prices(cost: Option<&Bound<'_, PyAny>>, gas: Option<&Bound<'_, PyAny>>, el: Option<&Bound<'_, PyAny>>) -> PyResult<PriceSources> {
+fn prices(
+    cost: Option<&Bound<'_, PyAny>>,
+    gas: Option<&Bound<'_, PyAny>>,
+    el: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PriceSources> {
     Ok(PriceSources {
         cost: cost.map(|p| args::path(p, "cost")).transpose()?,
         gas: gas.map(|p| args::path(p, "gas_prices")).transpose()?,
@@ -242,7 +246,8 @@ pub fn train(
     delay: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Trained> {
     let out = args::path(out, "out")?;
-    let mut request = TrainRequest::new(args::target(target)?, args::model(model)?, args::day(until, "until")?);
+    let mut request =
+        TrainRequest::new(args::target(target)?, args::model(model)?, args::day(until, "until")?);
     request.scope = args::scope(scope)?;
     request.calibration_days = calibration_days;
     if let Some(m) = meters {
@@ -417,7 +422,11 @@ pub fn backtest(
 /// The meters a backtest replays (what shards split), in the meters file's order.
 #[pyfunction]
 #[pyo3(signature = (data, options = None))]
-pub fn backtest_plan(py: Python<'_>, data: &Bound<'_, PyAny>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<String>> {
+pub fn backtest_plan(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Vec<String>> {
     let request = args::backtest_request(options)?;
     let dataset = data::dataset(py, data)?;
     py.detach(|| plan(&dataset, &request).map(|p| p.meter_ids())).or_raise()
@@ -467,7 +476,9 @@ pub fn backtest_merge(
     for (i, shard) in shards.try_iter()?.enumerate() {
         let shard = shard?;
         let what = |key: &str| format!("shards[{i}][{key:?}]");
-        let item = |key: &str| shard.get_item(key).map_err(|_| PyValueError::new_err(format!("{}: missing", what(key))));
+        let item = |key: &str| {
+            shard.get_item(key).map_err(|_| PyValueError::new_err(format!("{}: missing", what(key))))
+        };
         let meters = args::names(&item("meters")?, &what("meters"))?;
         let forecasts = arrow::import(&item("forecasts")?, &what("forecasts"))?;
         let choices = arrow::import(&item("choices")?, &what("choices"))?;

@@ -60,7 +60,8 @@ impl Columns {
     fn utc(mut self, name: &str, values: impl IntoIterator<Item = DateTime<Utc>>) -> PolarsResult<Self> {
         let v: Vec<i64> = values.into_iter().map(|t| t.timestamp_millis()).collect();
         self.0.push(
-            Column::new(name.into(), v).cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))?,
+            Column::new(name.into(), v)
+                .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))?,
         );
         Ok(self)
     }
@@ -168,7 +169,8 @@ fn metrics<'a>(columns: Columns, m: impl Iterator<Item = &'a Metrics> + Clone) -
 /// The leaderboard: one row per model, cheapest first, with its verdict against the champion.
 pub fn leaderboard(scores: &Scores) -> PolarsResult<DataFrame> {
     let b = &scores.leaderboard;
-    let columns = Columns::default().int("rank", (1..=b.len()).map(count)).text("model", b.iter().map(|s| &s.model));
+    let columns =
+        Columns::default().int("rank", (1..=b.len()).map(count)).text("model", b.iter().map(|s| &s.model));
     metrics(columns, b.iter().map(|s| &s.metrics))
         .float("euros", b.iter().map(|s| s.euros))
         .int("days", b.iter().map(|s| count(s.days)))
@@ -180,8 +182,9 @@ pub fn leaderboard(scores: &Scores) -> PolarsResult<DataFrame> {
 /// Scores per meter and model.
 pub fn per_meter(scores: &Scores) -> PolarsResult<DataFrame> {
     let p = &scores.per_meter;
-    let columns =
-        Columns::default().text("meter_id", p.iter().map(|s| &s.meter_id)).text("model", p.iter().map(|s| &s.model));
+    let columns = Columns::default()
+        .text("meter_id", p.iter().map(|s| &s.meter_id))
+        .text("model", p.iter().map(|s| &s.model));
     metrics(columns, p.iter().map(|s| &s.metrics)).float("euros", p.iter().map(|s| s.euros)).frame()
 }
 

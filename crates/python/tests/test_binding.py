@@ -96,9 +96,9 @@ def test_errors_carry_vaders_message(tmp_path):
 def test_wrong_argument_types_raise_type_errors():
     with pytest.raises(TypeError, match="data: expected a data folder"):
         vader.validate(42)
-    with pytest.raises(KeyError, match="no table 'reading'"):
+    with pytest.raises(KeyError, match='no table "reading"'):
         vader.validate({"reading": REFINERY / "readings.parquet"})
-    with pytest.raises(TypeError, match="unknown option 'test_form'"):
+    with pytest.raises(TypeError, match='unknown option "test_form"'):
         vader._vader.backtest(REFINERY, {"test_form": "2025-01-01"})
     with pytest.raises(ValueError, match="decision"):
         vader.backtest(REFINERY, decision="cheapest")

@@ -27,4 +27,4 @@ def test_the_package_readme_snippet_runs(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     exec(compile(snippets(ROOT / "crates" / "python" / "README.md")[0], "crates/python/README.md", "exec"), {})
     printed = capsys.readouterr().out
-    assert "over_capacity" in printed and "persistence" in printed
+    assert "L18460" in printed and "persistence" in printed

@@ -1,8 +1,9 @@
 """Type stubs of the native module (checked against it by ``mypy.stubtest`` in CI)."""
 
 import os
+import pathlib
 from datetime import date, datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, final
 
 import polars
 
@@ -13,15 +14,35 @@ _Instant = str | datetime
 _Delay = str | int | timedelta
 
 __version__: str
+__all__ = [
+    "VaderError",
+    "__version__",
+    "ArrowStream",
+    "Validation",
+    "Alert",
+    "Trained",
+    "Backtest",
+    "validate",
+    "capacity_alert",
+    "train",
+    "nominate",
+    "backtest",
+    "backtest_plan",
+    "backtest_shard",
+    "backtest_merge",
+    "compare",
+]
 
 class VaderError(Exception): ...
 
+@final
 class ArrowStream:
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
     def __len__(self) -> int: ...
     @property
     def columns(self) -> list[str]: ...
 
+@final
 class Validation:
     @property
     def table(self) -> polars.DataFrame: ...
@@ -30,6 +51,7 @@ class Validation:
     @property
     def findings(self) -> int: ...
 
+@final
 class Alert:
     @property
     def at(self) -> datetime: ...
@@ -43,9 +65,10 @@ class Alert:
     def over(self) -> int: ...
     def png(self) -> bytes: ...
 
+@final
 class Trained:
     @property
-    def path(self) -> str: ...
+    def path(self) -> pathlib.Path: ...
     @property
     def model(self) -> str: ...
     @property
@@ -59,6 +82,7 @@ class Trained:
     @property
     def units(self) -> polars.DataFrame: ...
 
+@final
 class Backtest:
     @property
     def leaderboard(self) -> polars.DataFrame: ...
