@@ -1,7 +1,7 @@
 //! The native module of the Python package `vader` (`vader._vader`): the use cases of
 //! [`vader::api`] on DataFrames, the same functions the command line calls.
 //!
-//! Tables go in and out through the Arrow C stream interface ([`arrow`]); results come back as
+//! Tables go in and out through the Arrow C stream interface (`arrow.rs`); results come back as
 //! polars DataFrames and plain Python objects; errors as `vader.VaderError` with vader's
 //! message. The interpreter is released while vader works, so other Python threads run.
 
