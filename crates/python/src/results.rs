@@ -405,11 +405,21 @@ pub fn backtest(
     out: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Backtest> {
     let request = args::backtest_request(options)?;
-    let out = out.map(|o| args::path(o, "out")).transpose()?;
     let dataset = data::dataset(py, data)?;
+    finished(py, out, || vader::api::backtest(&dataset, &request, &()))
+}
+
+/// Runs `work` without holding the interpreter, writes its run folder to `out` when given, and
+/// hands the run to Python.
+fn finished(
+    py: Python<'_>,
+    out: Option<&Bound<'_, PyAny>>,
+    work: impl FnOnce() -> vader::Result<vader::api::Backtest> + Send,
+) -> PyResult<Backtest> {
+    let out = out.map(|o| args::path(o, "out")).transpose()?;
     let done = py
         .detach(|| -> vader::Result<vader::api::Backtest> {
-            let done = vader::api::backtest(&dataset, &request, &())?;
+            let done = work()?;
             if let Some(out) = &out {
                 done.write(out)?;
             }
@@ -471,7 +481,6 @@ pub fn backtest_merge(
     out: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Backtest> {
     let request = args::backtest_request(options)?;
-    let out = out.map(|o| args::path(o, "out")).transpose()?;
     let mut parts = Vec::new();
     for (i, shard) in shards.try_iter()?.enumerate() {
         let shard = shard?;
@@ -490,17 +499,7 @@ pub fn backtest_merge(
         parts.push(Replay { meters, forecasts, choices });
     }
     let dataset = data::dataset(py, data)?;
-    let done = py
-        .detach(|| -> vader::Result<vader::api::Backtest> {
-            let plan = plan(&dataset, &request)?;
-            let done = plan.finish(&dataset, Replay::merge(parts))?;
-            if let Some(out) = &out {
-                done.write(out)?;
-            }
-            Ok(done)
-        })
-        .or_raise()?;
-    Backtest::new(py, done)
+    finished(py, out, || plan(&dataset, &request)?.finish(&dataset, Replay::merge(parts)))
 }
 
 /// A/B test of two models from saved backtest runs (folders written by `Backtest.write` or
