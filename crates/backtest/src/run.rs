@@ -19,7 +19,9 @@ use crate::decisions::{DecisionParams, DecisionRule, decide};
 use crate::error::{Error, Result};
 use crate::params::{Valid, invalid};
 use crate::results::{MIN_PAIRED_DAYS, Scores};
-use crate::walk_forward::{Forecast, Progress, RefitChoice, WalkForwardParams, walk_forward_recorded};
+use crate::walk_forward::{
+    Forecast, Progress, RefitChoice, WalkForwardParams, sort_in_replay_order, walk_forward_recorded,
+};
 
 /// A price of the cost file that a sweep varies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -231,10 +233,8 @@ impl Replay {
             merged.choices.extend(part.choices);
         }
         merged.meters.sort();
-        // The walk-forward's own order: a stable sort on meter and interval keeps each
-        // meter's models in the order of the part that replayed it.
-        merged.forecasts.sort_by(|a, b| a.meter_id.cmp(&b.meter_id).then(a.start.cmp(&b.start)));
-        merged.choices.sort_by(|a, b| (&a.meter_id, &a.model, a.day).cmp(&(&b.meter_id, &b.model, b.day)));
+        // The walk-forward's own order; each meter's rows come from one part, in its order.
+        sort_in_replay_order(&mut merged.forecasts, &mut merged.choices);
         merged
     }
 }

@@ -242,10 +242,16 @@ pub fn walk_forward_recorded<M: FitBoxed>(
         out.extend(forecasts);
         choices.extend(chosen);
     }
-    // One order whatever the scope: meter, model, interval.
-    out.sort_by(|a, b| a.meter_id.cmp(&b.meter_id).then(a.start.cmp(&b.start)));
-    choices.sort_by(|a, b| (&a.meter_id, &a.model, a.day).cmp(&(&b.meter_id, &b.model, b.day)));
+    sort_in_replay_order(&mut out, &mut choices);
     Ok((out, choices))
+}
+
+/// The one order of a walk-forward's rows, whatever the scope, the thread count or the shards
+/// they were replayed in: forecasts by meter and interval (a stable sort, so each meter's models
+/// keep the order they were given in), refit choices by meter, model and day.
+pub(crate) fn sort_in_replay_order(forecasts: &mut [Forecast], choices: &mut [RefitChoice]) {
+    forecasts.sort_by(|a, b| a.meter_id.cmp(&b.meter_id).then(a.start.cmp(&b.start)));
+    choices.sort_by(|a, b| (&a.meter_id, &a.model, a.day).cmp(&(&b.meter_id, &b.model, b.day)));
 }
 
 /// Replays one model on one unit (a meter's table, or the pooled table) over the test days.
