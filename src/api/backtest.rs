@@ -76,7 +76,7 @@ impl BacktestRequest {
             prices: PriceSources::default(),
             capacity_hours: Vec::new(),
             ab: AbParams::default(),
-            delay_s: 7200,
+            delay_s: super::time::DEFAULT_DELAY_S,
         }
     }
 }

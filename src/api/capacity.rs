@@ -46,7 +46,12 @@ impl CapacityRequest {
     /// The day-one rule (mean of the last 5 hours × hours in the day) at `at`, readings known
     /// two hours after their interval.
     pub fn day_one_rule(at: Option<DateTime<Utc>>) -> Self {
-        Self { at, rule: ProjectionRule::MeanOfLastHours { hours: 5 }, model: None, delay_s: 7200 }
+        Self {
+            at,
+            rule: ProjectionRule::MeanOfLastHours { hours: 5 },
+            model: None,
+            delay_s: super::time::DEFAULT_DELAY_S,
+        }
     }
 }
 

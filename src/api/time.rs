@@ -6,6 +6,10 @@ use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
 
+/// How long after its interval a reading without `received_at` is known, seconds (two hours):
+/// the default of every request and of the command line's `--data-delay 2h`.
+pub const DEFAULT_DELAY_S: i64 = 7200;
+
 /// Parses an instant: RFC 3339 with an offset (`2025-01-15T12:00:00Z`), or a local wall-clock
 /// time `YYYY-MM-DD HH:MM[:SS]` read in `tz`.
 pub fn parse_instant(text: &str, tz: Tz) -> Result<DateTime<Utc>> {

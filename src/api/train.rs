@@ -40,7 +40,7 @@ impl TrainRequest {
             until,
             scope: Scope::PerMeter,
             meters: Vec::new(),
-            delay_s: 7200,
+            delay_s: super::time::DEFAULT_DELAY_S,
             calibration_days: 56,
         }
     }

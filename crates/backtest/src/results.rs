@@ -257,10 +257,9 @@ pub fn read_forecasts(path: &Path) -> Result<(String, Vec<Forecast>)> {
     forecasts_of_frame(&frame, path)
 }
 
-/// Reads the rows of a [`forecasts_frame`] table (`what` names it in errors): the target and
-/// the rows.
-pub fn forecasts_of_frame(frame: &DataFrame, what: &Path) -> Result<(String, Vec<Forecast>)> {
-    let path = what;
+/// Reads the rows of a [`forecasts_frame`] table (`path` names it in errors: its file, or what
+/// else it is): the target and the rows.
+pub fn forecasts_of_frame(frame: &DataFrame, path: &Path) -> Result<(String, Vec<Forecast>)> {
     let err = |source: PolarsError| Error::Parquet { path: path.to_path_buf(), action: "reading", source };
     for c in COLUMNS {
         if frame.column(c).is_err() {

@@ -129,8 +129,8 @@ pub(crate) fn calendars_for(
     }
     let rest: Vec<CalendarKey> = keys.iter().filter(|k| !out.contains_key(*k)).cloned().collect();
     let mut shipped = shipped_calendars(&rest)?;
+    let label = folder_table.map(Input::label);
     for key in rest {
-        let label = folder_table.map(Input::label);
         let days = shipped.remove(&key).ok_or_else(|| unknown(&key, label.as_deref()))?;
         out.insert(key, Holidays::Days(days));
     }

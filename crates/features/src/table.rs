@@ -12,12 +12,11 @@ use polars::prelude::*;
 use crate::error::{Error, Location, Result, RowCount};
 use crate::input::Input;
 
-/// Where a table's rows come from: the two file formats of the data contract, or a DataFrame.
+/// The two file formats of the data contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
     Csv,
     Parquet,
-    Frame,
 }
 
 impl Format {
@@ -30,23 +29,23 @@ impl Format {
     }
 }
 
-/// Which input a table came from, and in which format: what names the place of one of its
-/// rows, and all that is left once its contents are gone ([`Table::into_locator`]).
+/// Which input a table came from, and how its rows are counted: what names the place of one
+/// of its rows, and all that is left once its contents are gone ([`Table::into_locator`]).
 pub(crate) struct Locator {
     path: PathBuf,
-    format: Format,
+    rows: RowCount,
 }
 
 impl Locator {
     /// The place of row `row` (0-based, header not counted) in the input.
     pub(crate) fn location(&self, row: usize) -> Location {
-        let (line, rows) = match self.format {
+        let line = match self.rows {
             // Line 1 is the header.
-            Format::Csv => (row + 2, RowCount::CsvLine),
-            Format::Parquet => (row + 1, RowCount::ParquetRow),
-            Format::Frame => (row, RowCount::FrameRow),
+            RowCount::CsvLine => row + 2,
+            RowCount::ParquetRow => row + 1,
+            RowCount::FrameRow => row,
         };
-        Location { path: self.path.clone(), line: Some(line), rows }
+        Location { path: self.path.clone(), line: Some(line), rows: self.rows }
     }
 }
 
@@ -72,7 +71,7 @@ impl Table {
                 if frame.height() == 0 {
                     return Err(Error::EmptyFile(path));
                 }
-                Ok(Self { at: Locator { path, format: Format::Frame }, frame })
+                Ok(Self { at: Locator { path, rows: RowCount::FrameRow }, frame })
             }
         }
     }
@@ -85,9 +84,7 @@ impl Table {
                 format: "CSV",
                 source,
             }),
-            Format::Parquet | Format::Frame => {
-                Error::Malformed { path: path.to_path_buf(), format: "Parquet", source }
-            }
+            Format::Parquet => Error::Malformed { path: path.to_path_buf(), format: "Parquet", source },
         };
         let metadata = std::fs::metadata(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
@@ -106,7 +103,7 @@ impl Table {
                 .with_has_header(true)
                 .try_into_reader_with_file_path(Some(path.to_path_buf()))
                 .and_then(SerReader::finish),
-            Format::Parquet | Format::Frame => {
+            Format::Parquet => {
                 let file = std::fs::File::open(path).map_err(|source| Error::Io {
                     path: path.to_path_buf(),
                     action: "reading",
@@ -127,7 +124,11 @@ impl Table {
         if frame.height() == 0 {
             return Err(Error::EmptyFile(path.to_path_buf()));
         }
-        Ok(Self { at: Locator { path: path.to_path_buf(), format }, frame })
+        let rows = match format {
+            Format::Csv => RowCount::CsvLine,
+            Format::Parquet => RowCount::ParquetRow,
+        };
+        Ok(Self { at: Locator { path: path.to_path_buf(), rows }, frame })
     }
 
     /// Number of data rows.

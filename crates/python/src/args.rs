@@ -115,6 +115,19 @@ pub fn path(object: &Bound<'_, PyAny>, what: &str) -> PyResult<PathBuf> {
         .ok_or_else(|| PyTypeError::new_err(format!("{what}: expected a path (str or os.PathLike)")))
 }
 
+/// Where prices come from: a cost file and price series, each a path or `None`.
+pub fn prices(
+    cost: Option<&Bound<'_, PyAny>>,
+    gas: Option<&Bound<'_, PyAny>>,
+    electricity: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PriceSources> {
+    Ok(PriceSources {
+        cost: cost.map(|p| path(p, "cost")).transpose()?,
+        gas: gas.map(|p| path(p, "gas_prices")).transpose()?,
+        electricity: electricity.map(|p| path(p, "electricity_prices")).transpose()?,
+    })
+}
+
 /// The options of a backtest (the keyword arguments of `vader.backtest`, as a dict).
 pub const BACKTEST_OPTIONS: [&str; 18] = [
     "target",
@@ -200,11 +213,8 @@ pub fn backtest_request(options: Option<&Bound<'_, PyDict>>) -> PyResult<Backtes
     if let Some(s) = text("sweep")? {
         request.sweep = Some(s.parse::<Sweep>().or_raise()?);
     }
-    request.prices = PriceSources {
-        cost: get("cost")?.map(|p| path(&p, "cost")).transpose()?,
-        gas: get("gas_prices")?.map(|p| path(&p, "gas_prices")).transpose()?,
-        electricity: get("electricity_prices")?.map(|p| path(&p, "electricity_prices")).transpose()?,
-    };
+    request.prices =
+        prices(get("cost")?.as_ref(), get("gas_prices")?.as_ref(), get("electricity_prices")?.as_ref())?;
     if let Some(h) = get("capacity_hours")? {
         request.capacity_hours = h
             .extract::<Vec<u32>>()

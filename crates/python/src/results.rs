@@ -7,9 +7,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use vader::api::capacity::alert_timezone;
-use vader::api::{
-    CapacityRequest, CompareRequest, ModelProjection, NominateRequest, PriceSources, TrainRequest, plan,
-};
+use vader::api::{CapacityRequest, CompareRequest, ModelProjection, NominateRequest, TrainRequest, plan};
 use vader::backtest::ab::AbParams;
 use vader::backtest::results::{choices_frame, choices_of_frame, forecasts_frame, forecasts_of_frame};
 use vader::backtest::run::Replay;
@@ -33,18 +31,6 @@ fn from_json(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
 
 fn to_json(value: &impl serde::Serialize) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| PyValueError::new_err(e.to_string()))
-}
-
-fn prices(
-    cost: Option<&Bound<'_, PyAny>>,
-    gas: Option<&Bound<'_, PyAny>>,
-    el: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PriceSources> {
-    Ok(PriceSources {
-        cost: cost.map(|p| args::path(p, "cost")).transpose()?,
-        gas: gas.map(|p| args::path(p, "gas_prices")).transpose()?,
-        electricity: el.map(|p| args::path(p, "electricity_prices")).transpose()?,
-    })
 }
 
 /// What is wrong with a dataset, meter by meter (`vader validate`).
@@ -181,7 +167,7 @@ pub fn capacity_alert(
             file: ModelFile::load(&path).or_raise()?,
             path,
             decision: args::decision(decision)?,
-            tau: prices(cost, None, None)?.read().or_raise()?.params.capacity.buy_quantile(),
+            tau: args::prices(cost, None, None)?.read().or_raise()?.params.capacity.buy_quantile(),
         });
     } else if decision != "point" {
         return Err(PyValueError::new_err("decision: a cost-optimal purchase needs a model"));
@@ -206,7 +192,7 @@ pub struct Trained {
     model: String,
     /// The forecast target.
     target: String,
-    /// First and last target day trained on.
+    /// First target day trained on.
     trained_from: String,
     /// Last target day trained on.
     trained_until: String,
@@ -293,9 +279,12 @@ pub fn nominate(
     let file = ModelFile::load(&path).or_raise()?;
     let request = NominateRequest {
         day: args::day(day, "day")?,
-        delay_s: delay.map(|d| args::duration_s(d, "delay")).transpose()?.unwrap_or(7200),
+        delay_s: delay
+            .map(|d| args::duration_s(d, "delay"))
+            .transpose()?
+            .unwrap_or(vader::api::time::DEFAULT_DELAY_S),
         decision: args::decision(decision)?,
-        pricing: prices(cost, gas_prices, electricity_prices)?.read().or_raise()?,
+        pricing: args::prices(cost, gas_prices, electricity_prices)?.read().or_raise()?,
     };
     let dataset = data::dataset(py, data)?;
     let done = py.detach(|| vader::api::nominate(&dataset, &file, &path, &request)).or_raise()?;
