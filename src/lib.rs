@@ -19,6 +19,8 @@ mod fonts;
 pub mod format;
 pub mod picture;
 pub mod report;
+#[cfg(feature = "serve")]
+pub mod serve;
 
 pub use error::{Error, Result};
 pub use vader_backtest as backtest;

@@ -11,7 +11,7 @@ use vader_features::{Commodity, DEFAULT_TIMEZONE, Dataset, Target, features};
 use vader_models::{ModelFile, ProjectionRule, columns};
 
 use crate::error::{Error, Result};
-use crate::format::EnergyUnit;
+use crate::format::{EnergyUnit, csv_line, csv_number};
 
 /// A rest-of-gas-day model that projects the gas day instead of the rule: consumed so far +
 /// the model's forecast of the rest of the day.
@@ -73,7 +73,47 @@ fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> std::result::Result<S::O
     s.serialize_str(tz.name())
 }
 
+/// The CSV columns of the alert (`vader capacity --format csv`, the mail's attachment), in
+/// order.
+pub const CSV_COLUMNS: [&str; 11] = [
+    "meter_id",
+    "name",
+    "gas_day",
+    "hours_elapsed",
+    "consumed_kwh",
+    "projected_kwh",
+    "capacity_kwh",
+    "over_capacity",
+    "extra_capacity_kwh",
+    "hours_used",
+    "status",
+];
+
 impl CapacityAlert {
+    /// The alert as CSV text ([`CSV_COLUMNS`], one line per meter, energies in kWh).
+    pub fn to_csv(&self) -> String {
+        let mut out = CSV_COLUMNS.join(",");
+        out.push('\n');
+        for r in &self.rows {
+            let cells: [String; 11] = [
+                r.meter_id.clone(),
+                r.name.clone(),
+                r.gas_day.to_string(),
+                r.hours_elapsed.to_string(),
+                r.consumed_kwh.to_string(),
+                csv_number(r.projected_kwh),
+                csv_number(r.capacity_kwh),
+                r.over_capacity.map(|b| b.to_string()).unwrap_or_default(),
+                csv_number(r.extra_capacity_kwh),
+                r.hours_used.to_string(),
+                r.status.as_str().to_string(),
+            ];
+            out.push_str(&csv_line(cells));
+            out.push('\n');
+        }
+        out
+    }
+
     /// Meters projected over their capacity.
     pub fn over(&self) -> usize {
         self.rows.iter().filter(|r| r.over_capacity == Some(true)).count()

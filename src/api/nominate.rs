@@ -9,6 +9,7 @@ use vader_features::{Dataset, FeatureTable, Target, features, pool, pooled_meter
 use vader_models::ModelFile;
 
 use crate::error::{Error, Result};
+use crate::format::{csv_line, csv_number};
 
 /// What to nominate.
 #[derive(Debug, Clone)]
@@ -73,6 +74,54 @@ pub struct Nominations {
     /// Meters nominated at the point forecast because the file holds no calibration residuals
     /// for them (a cost-optimal request only).
     pub uncalibrated: Vec<String>,
+}
+
+/// The CSV columns of the nominations (`vader nominate --format csv`, the service's outbox
+/// files), in order: the meter and its name, the target, day D, the start of the target
+/// interval and the decision time (RFC 3339), the model recipe, the point forecast, its
+/// calibrated 10 % and 90 % quantiles, the quantile level nominated (cost-optimal decisions)
+/// and the quantity nominated, all energies in kWh.
+pub const NOMINATION_COLUMNS: [&str; 12] = [
+    "meter_id",
+    "name",
+    "target",
+    "day",
+    "period_start",
+    "decision_at",
+    "model",
+    "point_kwh",
+    "q10_kwh",
+    "q90_kwh",
+    "tau",
+    "nomination_kwh",
+];
+
+impl Nominations {
+    /// The nominations as CSV text ([`NOMINATION_COLUMNS`], one line per meter and interval).
+    pub fn to_csv(&self) -> String {
+        let at = |t: DateTime<Utc>| t.to_rfc3339();
+        let mut out = NOMINATION_COLUMNS.join(",");
+        out.push('\n');
+        for r in &self.rows {
+            let cells: [String; 12] = [
+                r.meter_id.clone(),
+                r.name.clone(),
+                r.target.clone(),
+                r.day.to_string(),
+                at(r.period_start),
+                at(r.decision_at),
+                r.model.clone(),
+                r.point_kwh.to_string(),
+                csv_number(r.q10_kwh),
+                csv_number(r.q90_kwh),
+                csv_number(r.tau),
+                r.nomination_kwh.to_string(),
+            ];
+            out.push_str(&csv_line(cells));
+            out.push('\n');
+        }
+        out
+    }
 }
 
 /// Nominates `request.day` for every meter of `file` (read from `path`, named in errors).

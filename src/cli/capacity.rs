@@ -8,7 +8,7 @@ use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use vader::api::capacity::{
     CapacityAlert, CapacityRequest, ModelProjection, alert_timezone, capacity, display_unit,
 };
-use vader::format::{EnergyUnit, csv_line, csv_number};
+use vader::format::EnergyUnit;
 use vader::models::{ModelFile, ProjectionRule};
 use vader::picture::write_alert_png;
 
@@ -79,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let alert = capacity(&data, &CapacityRequest { at, rule, model, delay_s: args.data_delay })?;
     match args.format {
-        OutputFormat::Csv => print_csv(&alert)?,
+        OutputFormat::Csv => outln!("{}", alert.to_csv().trim_end()),
         OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&json(&alert))?),
         OutputFormat::Table => print_table(&alert)?,
     }
@@ -88,42 +88,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("wrote {}", png.display());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The CSV columns of `vader capacity --format csv`, in order.
-pub const CSV_COLUMNS: [&str; 11] = [
-    "meter_id",
-    "name",
-    "gas_day",
-    "hours_elapsed",
-    "consumed_kwh",
-    "projected_kwh",
-    "capacity_kwh",
-    "over_capacity",
-    "extra_capacity_kwh",
-    "hours_used",
-    "status",
-];
-
-fn print_csv(alert: &CapacityAlert) -> anyhow::Result<()> {
-    outln!("{}", CSV_COLUMNS.join(","));
-    for r in &alert.rows {
-        let cells: [String; 11] = [
-            r.meter_id.clone(),
-            r.name.clone(),
-            r.gas_day.to_string(),
-            r.hours_elapsed.to_string(),
-            r.consumed_kwh.to_string(),
-            csv_number(r.projected_kwh),
-            csv_number(r.capacity_kwh),
-            r.over_capacity.map(|b| b.to_string()).unwrap_or_default(),
-            csv_number(r.extra_capacity_kwh),
-            r.hours_used.to_string(),
-            r.status.as_str().to_string(),
-        ];
-        outln!("{}", csv_line(cells));
-    }
-    Ok(())
 }
 
 /// `vader capacity --format json`: the decision time, how it was projected, and one object per

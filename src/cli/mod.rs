@@ -19,6 +19,8 @@ mod capacity;
 mod dataset;
 mod models;
 mod progress;
+#[cfg(feature = "serve")]
+mod serve;
 mod validate;
 
 /// Forecast industrial gas and electricity consumption and turn forecasts into decisions.
@@ -49,6 +51,10 @@ enum Command {
     /// Generate datasets.
     #[command(subcommand)]
     Dataset(dataset::Command),
+    /// Run the buyer's day: ingest meter files (SFTP, inbox), mail the capacity alert, nominate
+    /// at the deadlines, retrain and promote models on A/B verdicts.
+    #[cfg(feature = "serve")]
+    Serve(serve::Args),
 }
 
 /// Runs the parsed command.
@@ -62,5 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => backtest::compare_command(args),
         Command::Features(args) => models::features_command(args),
         Command::Dataset(cmd) => dataset::run(cmd),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
     }
 }

@@ -10,7 +10,7 @@ use vader::api::{
 };
 use vader::backtest::decisions::DecisionRule;
 use vader::features::Dataset;
-use vader::format::{EnergyUnit, csv_line, csv_number};
+use vader::format::EnergyUnit;
 use vader::models::{ModelFile, ModelSpec};
 
 use super::args::{Common, DataArg, DecisionArg, OutputFormat, PriceArgs, ScopeArg, model_spec};
@@ -102,22 +102,6 @@ pub struct NominateArgs {
     format: OutputFormat,
 }
 
-/// The CSV columns of `vader nominate --format csv` (and the keys of its JSON objects).
-pub const NOMINATION_COLUMNS: [&str; 12] = [
-    "meter_id",
-    "name",
-    "target",
-    "day",
-    "period_start",
-    "decision_at",
-    "model",
-    "point_kwh",
-    "q10_kwh",
-    "q90_kwh",
-    "tau",
-    "nomination_kwh",
-];
-
 pub fn nominate_command(args: NominateArgs) -> anyhow::Result<ExitCode> {
     let file = ModelFile::load(&args.model)?;
     let data = Dataset::open(&args.data.data)?;
@@ -134,28 +118,8 @@ pub fn nominate_command(args: NominateArgs) -> anyhow::Result<ExitCode> {
             args.model.display()
         );
     }
-    let at = |t: DateTime<Utc>| t.to_rfc3339();
     match args.format {
-        OutputFormat::Csv => {
-            outln!("{}", NOMINATION_COLUMNS.join(","));
-            for r in &done.rows {
-                let cells: [String; 12] = [
-                    r.meter_id.clone(),
-                    r.name.clone(),
-                    r.target.clone(),
-                    r.day.to_string(),
-                    at(r.period_start),
-                    at(r.decision_at),
-                    r.model.clone(),
-                    r.point_kwh.to_string(),
-                    csv_number(r.q10_kwh),
-                    csv_number(r.q90_kwh),
-                    csv_number(r.tau),
-                    r.nomination_kwh.to_string(),
-                ];
-                outln!("{}", csv_line(cells));
-            }
-        }
+        OutputFormat::Csv => outln!("{}", done.to_csv().trim_end()),
         OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&done.rows)?),
         OutputFormat::Table => print_nominations(&done, args.day, request.decision)?,
     }

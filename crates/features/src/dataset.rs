@@ -115,25 +115,38 @@ pub struct Tables {
 impl Tables {
     /// The tables of a data folder, found by file name (see [`Dataset`]).
     pub fn in_folder(dir: &Path) -> Result<Self> {
-        if !dir.is_dir() {
-            return Err(Error::Io {
-                path: dir.to_path_buf(),
-                action: "opening the data folder",
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a folder"),
-            });
-        }
-        let required = |stem| -> Result<Input> { Ok(find(dir, stem, true)?.unwrap_or_default().into()) };
+        check_folder(dir)?;
+        let readings = find(dir, "readings", true)?.unwrap_or_default();
+        Self::site_files(dir, readings.into())
+    }
+
+    /// The tables of a data folder with the readings taken from elsewhere (a store, say): the
+    /// meters, weather, closures, covariates and holidays files of `dir`; its own readings
+    /// file, if any, is not read.
+    pub fn site_files(dir: &Path, readings: Input) -> Result<Self> {
+        check_folder(dir)?;
         let optional = |stem| -> Result<Option<Input>> { Ok(find(dir, stem, false)?.map(Input::File)) };
         Ok(Self {
             name: dir.to_path_buf(),
-            readings: required("readings")?,
-            meters: required("meters")?,
+            readings,
+            meters: find(dir, "meters", true)?.unwrap_or_default().into(),
             weather: optional("weather")?,
             closures: optional("closures")?,
             covariates: optional("covariates")?,
             holidays: Some(dir.join("holidays.csv")).filter(|p| p.is_file()).map(Input::File),
         })
     }
+}
+
+fn check_folder(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    Err(Error::Io {
+        path: dir.to_path_buf(),
+        action: "opening the data folder",
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a folder"),
+    })
 }
 
 impl Dataset {
