@@ -33,13 +33,9 @@ fn pull(
 ) -> (Result<Vec<Fetched>, SftpError>, Vec<Fetched>, Vec<u32>) {
     let mut seen = Vec::new();
     let mut retries = Vec::new();
-    let result = sftp::pull(
-        cfg,
-        inbox,
-        already,
-        &mut |f| seen.push(f.clone()),
-        &mut |attempt, _| retries.push(attempt),
-    );
+    let result = sftp::pull(cfg, inbox, already, &mut |f| seen.push(f.clone()), &mut |attempt, _| {
+        retries.push(attempt)
+    });
     (result, seen, retries)
 }
 
@@ -99,42 +95,27 @@ fn pull_over_real_sshd() {
     // Wrong host key: refused at once, nothing fetched.
     let wrong = tmp.join("wrong_known_hosts");
     sshd.write_wrong_known_hosts(&wrong);
-    let bad = SftpConfig {
-        known_hosts: wrong.clone(),
-        ..cfg.clone()
-    };
+    let bad = SftpConfig { known_hosts: wrong.clone(), ..cfg.clone() };
     let (result, seen, retries) = pull(&bad, &inbox, &|_| false);
     let err = result.expect_err("wrong host key must be refused");
-    assert!(
-        matches!(err, SftpError::HostKeyMismatch { .. }),
-        "unexpected error: {err}"
-    );
+    assert!(matches!(err, SftpError::HostKeyMismatch { .. }), "unexpected error: {err}");
     assert!(err.to_string().contains(&wrong.display().to_string()));
     assert!(seen.is_empty() && retries.is_empty());
 
     // No entry for this server at all: unknown host key.
     let empty = tmp.join("empty_known_hosts");
     std::fs::write(&empty, "# nothing\n").expect("write empty known_hosts");
-    let unknown = SftpConfig {
-        known_hosts: empty,
-        ..cfg.clone()
-    };
+    let unknown = SftpConfig { known_hosts: empty, ..cfg.clone() };
     let (result, seen, _) = pull(&unknown, &inbox, &|_| false);
     let err = result.expect_err("unknown host key must be refused");
-    assert!(
-        matches!(err, SftpError::HostKeyUnknown { .. }),
-        "unexpected error: {err}"
-    );
+    assert!(matches!(err, SftpError::HostKeyUnknown { .. }), "unexpected error: {err}");
     assert!(seen.is_empty());
 
     // Server down: `retries` attempts, on_retry before each of the retries-1 sleeps.
     sshd.stop();
     let (result, seen, retries) = pull(&cfg, &inbox, &|_| false);
     let err = result.expect_err("server is down");
-    assert!(
-        matches!(err, SftpError::Connect { .. }),
-        "unexpected error: {err}"
-    );
+    assert!(matches!(err, SftpError::Connect { .. }), "unexpected error: {err}");
     assert!(err.to_string().contains(&format!("127.0.0.1:{}", sshd.port)));
     assert_eq!(retries, [1, 2]);
     assert!(seen.is_empty());
@@ -146,14 +127,64 @@ fn pull_over_real_sshd() {
     keys.extend(again.iter().map(|f| f.remote.key()));
     let already = |f: &RemoteFile| keys.contains(&f.key());
     let (result, _, _) = pull(&cfg, &inbox, &already);
-    let names: Vec<String> = result
-        .expect("pull after restart")
-        .into_iter()
-        .map(|f| f.remote.name)
-        .collect();
+    let names: Vec<String> = result.expect("pull after restart").into_iter().map(|f| f.remote.name).collect();
     assert_eq!(names, ["c.csv"]);
     assert!(!listing(&inbox).iter().any(|n| n.ends_with(".part")));
 
     drop(sshd);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn refusals_without_a_server() {
+    let tmp = std::env::temp_dir().join(format!("vader-serve-sftp-nosrv-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let known_hosts = tmp.join("known_hosts");
+    std::fs::write(&known_hosts, "# empty\n").expect("write known_hosts");
+    // A listener that accepts and never speaks SSH.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("address").port();
+    let cfg = SftpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        user: "u".into(),
+        key_file: None,
+        key_passphrase_env: None,
+        password_env: Some("VADER_TEST_SFTP_PASSWORD_SURELY_UNSET".into()),
+        known_hosts,
+        remote_dir: "/in".into(),
+        retries: 1,
+        backoff_ms: 10,
+        timeout_s: 1,
+    };
+
+    // A secret named but unset: refused before any network traffic, naming the variable.
+    let (result, _, retries) = pull(&cfg, &tmp.join("inbox"), &|_| false);
+    let err = result.expect_err("unset secret");
+    assert!(matches!(err, SftpError::Secret { .. }), "unexpected error: {err}");
+    assert!(err.to_string().contains("VADER_TEST_SFTP_PASSWORD_SURELY_UNSET"));
+    assert!(retries.is_empty());
+
+    // A server that never answers: a timeout, within bounds.
+    let key = tmp.join("no_such_key");
+    let cfg = SftpConfig { key_file: Some(key.clone()), password_env: None, ..cfg };
+    let (result, _, _) = pull(&cfg, &tmp.join("inbox"), &|_| false);
+    let err = result.expect_err("missing key file");
+    assert!(matches!(err, SftpError::Key { .. }), "unexpected error: {err}");
+    let _ = std::fs::remove_file(&key);
+    let status = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status();
+    if !matches!(status, Ok(s) if s.success()) {
+        println!("skipped the timeout case: ssh-keygen not installed");
+        return;
+    }
+    let started = std::time::Instant::now();
+    let (result, _, _) = pull(&cfg, &tmp.join("inbox"), &|_| false);
+    let err = result.expect_err("silent server");
+    assert!(matches!(err, SftpError::Timeout { .. }), "unexpected error: {err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    drop(silent);
     let _ = std::fs::remove_dir_all(&tmp);
 }

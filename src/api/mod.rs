@@ -1,5 +1,5 @@
 //! The use cases of vader, one function each, under every front end: the command line calls
-//! them, and so will the Python package and the service. Each takes a typed request and
+//! them, and so do the Python package and the service (`vader serve`). Each takes a typed request and
 //! returns a typed result; printing, files and exit codes are the front end's.
 //!
 //! | use case | function | returns |

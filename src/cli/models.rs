@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use vader::api::{
     FeaturesRequest, NominateRequest, Nominations, TrainRequest, feature_table, nominate, train,

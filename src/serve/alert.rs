@@ -12,7 +12,7 @@ use vader_backtest::decisions::DecisionRule;
 use vader_features::{Commodity, Dataset};
 use vader_models::ProjectionRule;
 
-use super::Service;
+use super::service::Service;
 use super::error::Result;
 use super::mail::{Attachment, InlineImage, OutgoingMail};
 use super::state::{State, write_atomic};
@@ -45,12 +45,11 @@ pub fn run(service: &Service, data: &Dataset, now: DateTime<Utc>, state: &mut St
     let mut request = CapacityRequest::day_one_rule(Some(now));
     request.rule = ProjectionRule::MeanOfLastHours { hours: settings.hours };
     request.delay_s = settings.delay_s;
-    if settings.use_champion {
-        if let Some((entry, file, path)) = service.registry.champion("rest-of-gas-day")? {
-            let tau = PriceSources::default().read()?.params.capacity.buy_quantile();
-            request.model = Some(ModelProjection { file, path, decision: DecisionRule::CostOptimal, tau });
-            service.log.event(now, "alert", "champion", json!({ "version": entry.version, "recipe": entry.recipe }));
-        }
+    let champion = if settings.use_champion { service.registry.champion("rest-of-gas-day")? } else { None };
+    if let Some((entry, file, path)) = champion {
+        let tau = PriceSources::default().read()?.params.capacity.buy_quantile();
+        request.model = Some(ModelProjection { file, path, decision: DecisionRule::CostOptimal, tau });
+        service.log.event(now, "alert", "champion", json!({ "version": entry.version, "recipe": entry.recipe }));
     }
     let alert = capacity(data, &request)?;
     let data_age_hours = data_age_hours(data, now, settings.delay_s);

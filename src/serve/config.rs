@@ -154,7 +154,8 @@ impl Default for AlertSettings {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelSettings {
-    /// First champion of the gas nominations (trained when the registry has none).
+    /// First champion of the gas nominations, trained when the registry has none (default:
+    /// none, and then no gas nomination until a champion is registered).
     #[serde(rename = "gas-day")]
     pub gas_day: Option<String>,
     /// First champion of the electricity schedules.
@@ -170,7 +171,7 @@ pub struct ModelSettings {
 
 impl Default for ModelSettings {
     fn default() -> Self {
-        Self { gas_day: Some("ridge".into()), electricity_day: None, challengers: Vec::new(), ab_days: 56, calibration_days: 56 }
+        Self { gas_day: None, electricity_day: None, challengers: Vec::new(), ab_days: 56, calibration_days: 56 }
     }
 }
 

@@ -67,10 +67,8 @@ impl Log {
             // A closed standard output must not stop the service.
             let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
-        if let Some(file) = &self.file {
-            if let Ok(mut f) = file.lock() {
-                let _ = writeln!(f, "{text}");
-            }
+        if let Some(Ok(mut f)) = self.file.as_ref().map(Mutex::lock) {
+            let _ = writeln!(f, "{text}");
         }
     }
 

@@ -666,6 +666,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use mail_parser::MimeHeaders;
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n-not-really-";
 

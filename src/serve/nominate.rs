@@ -14,7 +14,7 @@ use serde_json::json;
 use vader_backtest::decisions::DecisionRule;
 use vader_features::{Commodity, Dataset, Target};
 
-use super::Service;
+use super::service::Service;
 use super::error::Result;
 use super::mail::{Attachment, OutgoingMail};
 use super::state::{State, write_atomic};

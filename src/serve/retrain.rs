@@ -13,7 +13,7 @@ use vader_backtest::ab::Verdict;
 use vader_features::{Dataset, Target};
 use vader_models::ModelSpec;
 
-use super::Service;
+use super::service::Service;
 use super::error::{Error, Result};
 use super::registry::{AbRecord, Entry};
 use super::state::State;
@@ -150,10 +150,8 @@ fn weekly_slot(service: &Service, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Resu
     let back = (7 + local.weekday().num_days_from_monday() - weekday.num_days_from_monday()) % 7;
     for extra in [0, 7] {
         let day = local.date_naive() - Days::new(u64::from(back + extra));
-        if let Some(slot) = tz.from_local_datetime(&day.and_time(time)).earliest() {
-            if slot <= now {
-                return Ok(slot.timestamp());
-            }
+        if let Some(slot) = tz.from_local_datetime(&day.and_time(time)).earliest().filter(|s| *s <= now) {
+            return Ok(slot.timestamp());
         }
     }
     Err(Error::Config(format!("schedule.retrain: no slot before {now}")))

@@ -327,10 +327,12 @@ impl Prepared {
             Some(path) => {
                 let passphrase = cfg.key_passphrase_env.as_deref().map(secret).transpose()?;
                 let key = load_secret_key(path, passphrase.as_deref()).map_err(|e| {
-                    let reason = if matches!(e, russh::keys::Error::KeyIsEncrypted) && passphrase.is_none() {
-                        format!("{e} (set key_passphrase_env)")
-                    } else {
-                        e.to_string()
+                    let reason = match (&e, &cfg.key_passphrase_env) {
+                        (russh::keys::Error::KeyIsEncrypted, None) => {
+                            format!("{e} (set key_passphrase_env)")
+                        }
+                        (russh::keys::Error::IO(_), _) | (_, None) => e.to_string(),
+                        (_, Some(var)) => format!("{e} (is the passphrase in ${var} right?)"),
                     };
                     SftpError::Key { path: path.clone(), reason }
                 })?;

@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{OnceLock, mpsc};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How long the server may take to say "ready".
@@ -24,7 +24,7 @@ pub struct Smtp {
     pub port: u16,
     /// The only user it accepts.
     pub user: String,
-    /// That user's password.
+    /// That user's password (the same for every server of the process: [`password`]).
     pub password: String,
     /// Its self-signed certificate (PEM), to trust as `ca_file`.
     pub ca_file: PathBuf,
@@ -38,6 +38,16 @@ pub struct Smtp {
 
 fn python() -> String {
     std::env::var("VADER_PYTHON").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "python3".to_owned())
+}
+
+/// The password of every server of this test process: made up at random-ish once, so that a
+/// test can put it in one environment variable once, whatever the number of servers.
+pub fn password() -> &'static str {
+    static PASSWORD: OnceLock<String> = OnceLock::new();
+    PASSWORD.get_or_init(|| {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        format!("pw-{nanos:x}-{}", std::process::id())
+    })
 }
 
 fn script() -> PathBuf {
@@ -100,11 +110,10 @@ pub fn start(dir: &Path) -> Option<Smtp> {
         .and_then(|l| l.local_addr())
         .expect("find a free port on 127.0.0.1")
         .port();
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let mut smtp = Smtp {
         port,
         user: "vader-test".to_owned(),
-        password: format!("pw-{:x}-{}", nanos, std::process::id()),
+        password: password().to_owned(),
         ca_file,
         maildir,
         key_file,

@@ -55,7 +55,7 @@ impl Sshd {
         let key_file = dir.join("user_key");
         for key in [&host_key, &key_file] {
             let _ = fs::remove_file(key);
-            let _ = fs::remove_file(pub_of(&key));
+            let _ = fs::remove_file(pub_of(key));
             keygen(key);
         }
         let authorized = dir.join("authorized_keys");
