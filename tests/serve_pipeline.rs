@@ -114,7 +114,7 @@ resend_growth = 0.10
 gas-day = "ridge"
 challengers = ["persistence"]
 ab_days = 14
-calibration_days = 14
+calibration_days = 28
 
 [env.test]
 home = "home"
@@ -185,6 +185,12 @@ smtp = {{ host = "127.0.0.1", port = {smtp_port}, from = "vader@refinery.example
     assert_eq!(lines[0], vader::api::nominate::NOMINATION_COLUMNS.join(","));
     assert_eq!(lines.len(), 3, "{nominations}");
     assert!(lines[1].starts_with("L18442,") && lines[2].starts_with("L18447,"));
+    for line in &lines[1..] {
+        let cells: Vec<&str> = line.split(',').collect();
+        let tau: f64 = cells[10].parse().expect("a cost-optimal quantile level");
+        assert!((tau - 0.5).abs() < 1e-9, "symmetric default gas prices nominate the median: {line}");
+        assert!(cells[11].parse::<f64>().expect("a nomination") > 0.0);
+    }
     let log = std::fs::read_to_string(home.join("log/serve.jsonl")).expect("log");
     assert!(log.lines().any(|l| l.contains("\"file\":\"dup.csv\"") && l.contains("\"added\":0")), "dup.csv added nothing");
     assert!(smtp.messages().is_empty(), "no overrun yet, no mail");

@@ -19,8 +19,8 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use lettre::address::{Address, Envelope};
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment as MimeAttachment, Mailbox, Message, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Attachment as MimeAttachment, Body, Mailbox, Message, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
@@ -244,8 +244,10 @@ impl SmtpConfig {
         if let Some(path) = &self.ca_file {
             let pem = fs::read(path)
                 .map_err(|e| MailError::Tls { path: path.clone(), reason: format!("cannot read: {e}") })?;
-            let cert = Certificate::from_pem(&pem)
-                .map_err(|e| MailError::Tls { path: path.clone(), reason: format!("not a PEM certificate: {e}") })?;
+            let cert = Certificate::from_pem(&pem).map_err(|e| MailError::Tls {
+                path: path.clone(),
+                reason: format!("not a PEM certificate: {e}"),
+            })?;
             builder = builder.add_root_certificate(cert);
         }
         builder.build().map_err(|e| MailError::Tls {
@@ -280,9 +282,14 @@ impl<'a> Session<'a> {
     fn connect(&self) -> Result<SmtpConnection, MailError> {
         let hello = ClientId::default();
         let timeout = Some(Duration::from_secs(self.config.timeout_s.max(1)));
-        let mut conn =
-            SmtpConnection::connect((self.config.host.as_str(), self.config.port), timeout, &hello, None, None)
-                .map_err(|e| self.smtp_error(&e))?;
+        let mut conn = SmtpConnection::connect(
+            (self.config.host.as_str(), self.config.port),
+            timeout,
+            &hello,
+            None,
+            None,
+        )
+        .map_err(|e| self.smtp_error(&e))?;
         if let Some(tls) = &self.tls {
             conn.starttls(tls, &hello).map_err(|e| self.smtp_error(&e))?;
         }
@@ -316,6 +323,13 @@ fn parse_mailbox(address: &str) -> Result<Mailbox, MailError> {
         .map_err(|e| MailError::Address { address: address.to_owned(), reason: e.to_string() })
 }
 
+/// A file's bytes as a base64 body: kept exactly (lettre would send a text file with bare LF
+/// line ends as 7bit, which strict servers refuse or rewrite).
+fn base64_body(bytes: &[u8]) -> Result<Body, MailError> {
+    Body::new_with_encoding(bytes.to_vec(), ContentTransferEncoding::Base64)
+        .map_err(|_| MailError::Build("cannot encode an attachment as base64".into()))
+}
+
 fn content_type(text: &str) -> Result<ContentType, MailError> {
     ContentType::parse(text).map_err(|e| MailError::Build(format!("bad content type {text:?}: {e}")))
 }
@@ -337,12 +351,13 @@ impl OutgoingMail {
         let alternative = match &self.inline_png {
             Some(image) => {
                 let cid = &image.cid;
-                if cid.is_empty() || cid.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c))
+                if cid.is_empty()
+                    || cid.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c))
                 {
                     return Err(MailError::Build(format!("bad Content-ID {cid:?}")));
                 }
                 let png = MimeAttachment::new_inline(cid.clone())
-                    .body(image.bytes.clone(), content_type("image/png")?);
+                    .body(base64_body(&image.bytes)?, content_type("image/png")?);
                 alternative.multipart(MultiPart::related().singlepart(html).singlepart(png))
             }
             None => alternative.singlepart(html),
@@ -354,7 +369,7 @@ impl OutgoingMail {
                 return Err(MailError::Build(format!("bad attachment file name {name:?}")));
             }
             let part = MimeAttachment::new(name.clone())
-                .body(attachment.bytes.clone(), content_type(&attachment.content_type)?);
+                .body(base64_body(&attachment.bytes)?, content_type(&attachment.content_type)?);
             mixed = mixed.singlepart(part);
         }
         builder.message_id(None).multipart(mixed).map_err(|e| MailError::Build(e.to_string()))
@@ -608,8 +623,9 @@ impl MailQueue {
                 continue;
             }
             if let Some(id) = name.strip_suffix(".eml") {
-                if let Some(sub) =
-                    ["sent", "failed"].into_iter().find(|sub| self.dir.join(sub).join(format!("{id}.json")).exists())
+                if let Some(sub) = ["sent", "failed"]
+                    .into_iter()
+                    .find(|sub| self.dir.join(sub).join(format!("{id}.json")).exists())
                 {
                     let to = self.dir.join(sub).join(name);
                     fs::rename(&path, &to).map_err(|e| io_error(&path, "move", e))?;
@@ -692,6 +708,8 @@ mod tests {
     #[test]
     fn the_message_has_the_documented_structure() {
         let bytes = mail().format("Vader <vader@example.com>").unwrap();
+        let bare_lf = bytes.windows(2).filter(|w| w[1] == b'\n' && w[0] != b'\r').count();
+        assert_eq!(bare_lf, 0, "every line ends with CRLF, attachments included");
         let parsed = mail_parser::MessageParser::default().parse(&bytes).unwrap();
         assert_eq!(parsed.subject(), Some("Capacity alert: 12 % over"));
         assert!(parsed.message_id().is_some());
@@ -727,8 +745,11 @@ mod tests {
         m.attachments.clear();
         let bytes = m.format("vader@example.com").unwrap();
         let parsed = mail_parser::MessageParser::default().parse(&bytes).unwrap();
-        let kinds: Vec<String> =
-            parsed.parts.iter().map(|p| p.content_type().unwrap().subtype().unwrap_or("").to_owned()).collect();
+        let kinds: Vec<String> = parsed
+            .parts
+            .iter()
+            .map(|p| p.content_type().unwrap().subtype().unwrap_or("").to_owned())
+            .collect();
         assert_eq!(kinds, ["mixed", "alternative", "plain", "html"]);
     }
 
@@ -760,8 +781,10 @@ mod tests {
         let no_env = config(serde_json::json!({"host": "h", "from": "vader@example.com", "user": "u"}));
         assert!(matches!(no_env.validate(), Err(MailError::Config(_))));
         assert!(
-            serde_json::from_value::<SmtpConfig>(serde_json::json!({"host": "h", "from": "a@b.c", "password": "x"}))
-                .is_err()
+            serde_json::from_value::<SmtpConfig>(
+                serde_json::json!({"host": "h", "from": "a@b.c", "password": "x"})
+            )
+            .is_err()
         );
         let missing = config(serde_json::json!({"host": "h", "from": "vader@example.com", "user": "u",
             "password_env": "VADER_TEST_SURELY_UNSET_PASSWORD"}));
@@ -795,8 +818,11 @@ mod tests {
 
         // An interrupted move to sent/ is completed rather than deleted.
         queue.move_to("sent", &ids[0], None).unwrap();
-        fs::rename(queue.dir().join("sent").join(format!("{}.eml", ids[0])), queue.dir().join(format!("{}.eml", ids[0])))
-            .unwrap();
+        fs::rename(
+            queue.dir().join("sent").join(format!("{}.eml", ids[0])),
+            queue.dir().join(format!("{}.eml", ids[0])),
+        )
+        .unwrap();
         queue.remove_orphans(Duration::ZERO).unwrap();
         assert!(queue.dir().join("sent").join(format!("{}.eml", ids[0])).exists());
         assert_eq!(queue.pending().unwrap().len(), 4);

@@ -1,7 +1,8 @@
 //! A real SMTP server on loopback for the mail tests: `tests/support/smtp_server.py`
 //! (aiosmtpd) with STARTTLS required, then AUTH (PLAIN or LOGIN) for one user, with a
 //! self-signed certificate for `127.0.0.1` and `localhost` made by the `openssl` command.
-//! Every accepted message is saved as `maildir/<n>.eml`.
+//! Every accepted message is saved as `maildir/<n>.eml`; recipients at `refused.example` are
+//! refused for good (550), to test permanent rejections.
 //!
 //! Needs a Python with aiosmtpd (`tests/requirements-servers.txt`; the interpreter is
 //! `$VADER_PYTHON`, else `python3`) and `openssl`. Without them [`start`] gives `None` and the
@@ -98,7 +99,11 @@ pub fn start(dir: &Path) -> Option<Smtp> {
     let key_file = base.join("key.pem");
     let out = Command::new("openssl")
         .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
-        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        // A leaf, not a CA: rustls (webpki) refuses a CA certificate used as the server's own
+        // (`CaUsedAsEndEntity`), and `req -x509` marks it CA:TRUE unless told otherwise.
+        .args(["-addext", "basicConstraints=critical,CA:FALSE", "-addext", "extendedKeyUsage=serverAuth"])
+        .arg("-keyout")
         .arg(&key_file)
         .arg("-out")
         .arg(&ca_file)

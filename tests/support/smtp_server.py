@@ -1,5 +1,6 @@
 """A real SMTP server for the tests of `vader serve`'s mail: STARTTLS required, then AUTH
 (PLAIN or LOGIN) with one user, then every accepted message is saved as MAILDIR/<n>.eml.
+Recipients at `refused.example` are refused for good (550).
 
 Started by tests/support/smtp.rs; prints "ready" on stdout once it listens on 127.0.0.1.
 """
@@ -10,6 +11,7 @@ import signal
 import ssl
 import sys
 import threading
+import warnings
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -22,6 +24,13 @@ class SaveToMaildir:
         self.maildir = maildir
         self.lock = threading.Lock()
         self.next = 1 + sum(1 for name in os.listdir(maildir) if name.endswith(".eml"))
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # A recipient the server refuses for good, to test permanent rejections.
+        if address.lower().endswith("@refused.example"):
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         data = envelope.original_content or envelope.content
@@ -55,6 +64,8 @@ class OneUser:
 
 
 def main():
+    # aiosmtpd 1.4 warns about its own use of Session.login_data.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--cert", required=True)
