@@ -1,8 +1,9 @@
 //! `vader serve`'s outgoing mail against a real SMTP server on loopback (aiosmtpd, STARTTLS
 //! required, then AUTH): the message arrives whole (text, HTML with its inline PNG, the CSV
 //! attachment), a wrong password or an untrusted certificate leaves the mail queued without
-//! the secret in the error, mails wait for a stopped server and then go in order, and a
-//! config that would send a password in clear is refused.
+//! the secret in the error, mails wait for a stopped server and then go in order, a mail
+//! refused for good is set aside without blocking the others, and a config that would send a
+//! password in clear is refused.
 //!
 //! The tests print "skipped: ..." and pass when Python with aiosmtpd or `openssl` is missing,
 //! unless `VADER_REQUIRE_SERVICES=1` (see tests/support/smtp.rs).
@@ -217,6 +218,31 @@ fn mails_wait_for_a_stopped_server_then_go_in_order() {
     server.stop();
     let flushed = queue.flush(&smtp).expect("flush");
     assert!(flushed.error.is_none() && flushed.sent.is_empty() && flushed.pending == 0);
+}
+
+#[test]
+fn a_mail_refused_for_good_is_set_aside_and_the_rest_goes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(server) = server(dir.path()) else { return };
+    let smtp = config(&server);
+    let queue = MailQueue::new(dir.path().join("outbox"));
+    let first = queue.enqueue(&mail("first"), &smtp.from).expect("enqueue");
+    let refused = OutgoingMail { to: vec!["nobody@refused.example".to_owned()], ..mail("refused") };
+    let refused = queue.enqueue(&refused, &smtp.from).expect("enqueue");
+    let third = queue.enqueue(&mail("third"), &smtp.from).expect("enqueue");
+
+    let flushed = queue.flush(&smtp).expect("flush");
+    assert_eq!(flushed.sent, [first, third]);
+    assert_eq!(flushed.failed, [refused.clone()]);
+    assert_eq!(flushed.pending, 0);
+    let error = flushed.error.expect("the refusal is reported");
+    assert!(matches!(error, MailError::Rejected { ref id, .. } if *id == refused), "{error:?}");
+    assert!(error.to_string().contains("550"), "{error}");
+    let failed = dir.path().join("outbox/failed");
+    for ext in ["eml", "json", "error"] {
+        assert!(failed.join(format!("{refused}.{ext}")).exists(), "failed/{refused}.{ext}");
+    }
+    assert_eq!(server.messages().len(), 2);
 }
 
 #[test]

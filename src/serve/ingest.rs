@@ -23,6 +23,7 @@ use vader_features::validate::MeterReport;
 use vader_features::{Input, Meters, Readings, format_utc};
 
 use super::error::{Error, Result};
+use super::files;
 use super::log::{Log, chain};
 use super::state::write_atomic;
 use super::store::{StoreConflict, Store};
@@ -196,18 +197,10 @@ fn archive(folders: &Folders, path: &Path, now: DateTime<Utc>) -> Result<()> {
     std::fs::rename(path, &target).map_err(Error::io(path, "moving to the archive"))
 }
 
-/// `dir/name`, or `dir/stem-2.ext`, `-3`, ... when taken (the folder is created).
-pub fn free_name(dir: &Path, name: &str) -> Result<PathBuf> {
+/// A free name for `name` in `dir` (the folder is created).
+fn free_name(dir: &Path, name: &str) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(Error::io(dir, "creating the folder"))?;
-    let first = dir.join(name);
-    if !first.exists() {
-        return Ok(first);
-    }
-    let (stem, ext) = match name.rsplit_once('.') {
-        Some((s, e)) => (s, format!(".{e}")),
-        None => (name, String::new()),
-    };
-    (2..).map(|n| dir.join(format!("{stem}-{n}{ext}"))).find(|p| !p.exists()).ok_or_else(|| Error::Config(format!("{}: no free name", dir.display())))
+    Ok(files::free_name(dir, name))
 }
 
 fn file_name(path: &Path) -> String {

@@ -22,6 +22,7 @@ pub mod alert;
 pub mod config;
 pub mod cycle;
 pub mod error;
+pub mod files;
 pub mod ingest;
 pub mod log;
 pub mod mail;

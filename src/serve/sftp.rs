@@ -700,7 +700,7 @@ impl Session<'_> {
                 let _ = std::fs::remove_file(&part);
                 return Err(e);
             }
-            let local = free_name(self.inbox, &remote.name);
+            let local = super::files::free_name(self.inbox, &remote.name);
             std::fs::rename(&part, &local).map_err(|source| SftpError::Io {
                 path: local.clone(),
                 action: "rename the downloaded .part file to",
@@ -755,19 +755,6 @@ fn wanted(name: &str) -> bool {
         && (lower.ends_with(".csv") || lower.ends_with(".parquet"))
 }
 
-/// `inbox/<name>` if free, else `inbox/<stem>-2.<ext>`, `-3`, ...
-fn free_name(inbox: &Path, name: &str) -> PathBuf {
-    let first = inbox.join(name);
-    if !first.exists() {
-        return first;
-    }
-    let (stem, ext) = match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => (stem, format!(".{ext}")),
-        _ => (name, String::new()),
-    };
-    (2u64..).map(|n| inbox.join(format!("{stem}-{n}{ext}"))).find(|p| !p.exists()).unwrap_or(first)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -786,13 +773,6 @@ mod tests {
     fn names() {
         assert!(wanted("a.csv") && wanted("B.PARQUET"));
         assert!(!wanted("notes.txt") && !wanted(".a.csv") && !wanted("a.csv.part"));
-        let dir = std::env::temp_dir().join(format!("vader-sftp-names-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        assert_eq!(free_name(&dir, "m.csv"), dir.join("m.csv"));
-        std::fs::write(dir.join("m.csv"), b"x").expect("write");
-        std::fs::write(dir.join("m-2.csv"), b"x").expect("write");
-        assert_eq!(free_name(&dir, "m.csv"), dir.join("m-3.csv"));
-        std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 
     #[test]
