@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use support::site::{self, ts};
+use support::site::{self, Reading, ts};
 use vader::serve::store::Store;
 
 const KILLS: usize = 24;
@@ -41,7 +41,7 @@ fn serve(config: &Path) -> Command {
 }
 
 /// A fresh environment with the batch in its inbox; returns the config file.
-fn prepare(dir: &Path, batch: &[(String, Vec<(String, i64, f64)>)]) -> std::path::PathBuf {
+fn prepare(dir: &Path, batch: &[(String, Vec<Reading>)]) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(dir);
     site::data_folder(dir);
     let inbox = dir.join("home/inbox");
@@ -61,7 +61,8 @@ fn kill_nine_at_random_points_loses_and_duplicates_nothing() {
     let mut batch = Vec::new();
     for day in 0..60 {
         let start = ts("2025-01-01T00:00:00Z") + day * 86_400 - if day % 2 == 1 { 43_200 } else { 0 };
-        let rows: Vec<_> = all.iter().filter(|r| r.1 >= start && r.1 < start + 86_400 + 43_200).cloned().collect();
+        let rows: Vec<_> =
+            all.iter().filter(|r| r.1 >= start && r.1 < start + 86_400 + 43_200).cloned().collect();
         batch.push((format!("day-{day:02}.csv"), rows));
     }
     let mut expected: BTreeMap<(String, i64), f64> = BTreeMap::new();
@@ -118,6 +119,11 @@ fn kill_nine_at_random_points_loses_and_duplicates_nothing() {
         let archived = std::fs::read_dir(home.join("archive/2025-02-01")).expect("archive").count();
         assert_eq!(archived, batch.len(), "round {round}: each file archived once");
     }
-    eprintln!("{partial} of {KILLS} kills landed in the middle of the batch (an uninterrupted run archived it in {full:?})");
-    assert!(partial >= KILLS / 2, "only {partial} of {KILLS} kills interrupted the batch: the test lost its point");
+    eprintln!(
+        "{partial} of {KILLS} kills landed in the middle of the batch (an uninterrupted run archived it in {full:?})"
+    );
+    assert!(
+        partial >= KILLS / 2,
+        "only {partial} of {KILLS} kills interrupted the batch: the test lost its point"
+    );
 }

@@ -101,11 +101,11 @@ fn a_mail_with_an_image_and_an_attachment_arrives_whole() {
 
     let queue = MailQueue::new(dir.path().join("outbox"));
     let id = queue.enqueue(&mail("Capacity alert: gas day 2025-01-15"), &smtp.from).expect("enqueue");
-    assert_eq!(queue.pending().expect("pending"), [id.clone()]);
+    assert_eq!(queue.pending().expect("pending"), std::slice::from_ref(&id));
 
     let flushed = queue.flush(&smtp).expect("flush");
     assert!(flushed.error.is_none(), "{:?}", flushed.error);
-    assert_eq!(flushed.sent, [id.clone()]);
+    assert_eq!(flushed.sent, std::slice::from_ref(&id));
     assert_eq!(flushed.pending, 0);
     assert!(queue.pending().expect("pending").is_empty());
     let audit = std::fs::read(dir.path().join("outbox/sent").join(format!("{id}.eml"))).expect("sent copy");
@@ -233,7 +233,7 @@ fn a_mail_refused_for_good_is_set_aside_and_the_rest_goes() {
 
     let flushed = queue.flush(&smtp).expect("flush");
     assert_eq!(flushed.sent, [first, third]);
-    assert_eq!(flushed.failed, [refused.clone()]);
+    assert_eq!(flushed.failed, std::slice::from_ref(&refused));
     assert_eq!(flushed.pending, 0);
     let error = flushed.error.expect("the refusal is reported");
     assert!(matches!(error, MailError::Rejected { ref id, .. } if *id == refused), "{error:?}");

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mail_parser::MimeHeaders;
-use support::site::{self, CAPACITY_L18442, ts};
+use support::site::{self, CAPACITY_L18442, Reading, ts};
 
 const PASSWORD_VAR: &str = "VADER_TEST_SMTP_PASSWORD";
 
@@ -37,7 +37,7 @@ impl Run {
     }
 }
 
-fn rows_between(all: &[(String, i64, f64)], from: &str, to: &str) -> Vec<(String, i64, f64)> {
+fn rows_between(all: &[Reading], from: &str, to: &str) -> Vec<Reading> {
     let (a, b) = (ts(from), ts(to));
     all.iter().filter(|r| r.1 >= a && r.1 < b).cloned().collect()
 }
@@ -50,8 +50,11 @@ fn files_in(dir: &Path) -> Vec<String> {
     names
 }
 
-/// The parts of a parsed mail: (content type, bytes, file name).
-fn parts(raw: &[u8]) -> (String, String, Vec<(String, Vec<u8>, Option<String>)>) {
+/// A part of a mail: content type, bytes, file name.
+type Part = (String, Vec<u8>, Option<String>);
+
+/// The subject, the HTML body and the other parts of a mail.
+fn parts(raw: &[u8]) -> (String, String, Vec<Part>) {
     let message = mail_parser::MessageParser::default().parse(raw).expect("a MIME message");
     let subject = message.subject().unwrap_or_default().to_string();
     let html = message.body_html(0).map(|h| h.to_string()).unwrap_or_default();
@@ -68,7 +71,7 @@ fn parts(raw: &[u8]) -> (String, String, Vec<(String, Vec<u8>, Option<String>)>)
 
 /// The alert as of `now`, computed by the library from the readings delivered so far (not
 /// from the store): the picture the mail must carry.
-fn expected_png(dir: &Path, data: &Path, delivered: &[(String, i64, f64)], now: &str) -> Vec<u8> {
+fn expected_png(dir: &Path, data: &Path, delivered: &[Reading], now: &str) -> Vec<u8> {
     let folder = dir.join("expected");
     std::fs::create_dir_all(&folder).expect("folder");
     for f in ["meters.csv", "weather.parquet"] {
@@ -80,7 +83,8 @@ fn expected_png(dir: &Path, data: &Path, delivered: &[(String, i64, f64)], now: 
     site::write_csv(&folder.join("readings.csv"), &rows);
     let dataset = vader::features::Dataset::open(&folder).expect("dataset");
     let at = chrono::DateTime::parse_from_rfc3339(now).expect("time").with_timezone(&chrono::Utc);
-    let alert = vader::api::capacity(&dataset, &vader::api::CapacityRequest::day_one_rule(Some(at))).expect("alert");
+    let alert =
+        vader::api::capacity(&dataset, &vader::api::CapacityRequest::day_one_rule(Some(at))).expect("alert");
     assert_eq!(alert.over(), 1, "the independent alert sees L18442 over capacity");
     vader::picture::alert_png(&alert).expect("picture")
 }
@@ -136,7 +140,7 @@ smtp = {{ host = "127.0.0.1", port = {smtp_port}, from = "vader@refinery.example
     let run = Run { config, password: smtp.password.clone() };
     let home = dir.join("home");
     let all = site::readings();
-    let mut delivered: Vec<(String, i64, f64)> = Vec::new();
+    let mut delivered: Vec<Reading> = Vec::new();
 
     // Day 1, 06:30 Paris: two months of history arrive by SFTP (a note beside it is not a
     // meter file and stays on the server).
@@ -150,7 +154,10 @@ smtp = {{ host = "127.0.0.1", port = {smtp_port}, from = "vader@refinery.example
     let registry = vader::serve::registry::Registry::open(home.join("registry")).expect("registry");
     let index = registry.index().expect("index");
     assert_eq!(index.models.len(), 1);
-    assert_eq!((index.models[0].recipe.as_str(), index.models[0].promoted_by.as_str()), ("ridge", "bootstrap"));
+    assert_eq!(
+        (index.models[0].recipe.as_str(), index.models[0].promoted_by.as_str()),
+        ("ridge", "bootstrap")
+    );
     assert!(home.join("alerts/latest.png").is_file());
 
     // Day 1, 14:10 Paris: the morning's readings, a duplicate file, a conflicting reading and
@@ -160,19 +167,36 @@ smtp = {{ host = "127.0.0.1", port = {smtp_port}, from = "vader@refinery.example
     delivered.extend(morning.iter().cloned());
     let dup = rows_between(&all, "2025-02-10T00:00:00Z", "2025-02-11T00:00:00Z");
     site::write_csv(&inbox.join("dup.csv"), &dup);
-    let original = dup.iter().find(|r| r.0 == "L18442" && r.1 == ts("2025-02-10T12:00:00Z")).expect("reading").clone();
-    let next = all.iter().find(|r| r.0 == "L18442" && r.1 == ts("2025-03-01T11:00:00Z")).expect("reading").clone();
-    site::write_csv(&inbox.join("conflict.csv"), &[(original.0.clone(), original.1, original.2 + 1000.0), next.clone()]);
+    let original =
+        dup.iter().find(|r| r.0 == "L18442" && r.1 == ts("2025-02-10T12:00:00Z")).expect("reading").clone();
+    let next =
+        all.iter().find(|r| r.0 == "L18442" && r.1 == ts("2025-03-01T11:00:00Z")).expect("reading").clone();
+    site::write_csv(
+        &inbox.join("conflict.csv"),
+        &[(original.0.clone(), original.1, original.2 + 1000.0), next.clone()],
+    );
     delivered.push(next.clone());
-    std::fs::write(inbox.join("malformed.csv"), "meter_id,timestamp,energy_kwh\nL18442,not-a-time,5\n").expect("write");
+    std::fs::write(inbox.join("malformed.csv"), "meter_id,timestamp,energy_kwh\nL18442,not-a-time,5\n")
+        .expect("write");
     assert!(run.cycle("2025-03-01T13:10:00Z"));
     assert_eq!(store.len().expect("count"), history.len() + morning.len() + 1);
     let stored = store.read_partition("L18442", "2025-02").expect("partition");
     let kept = stored.iter().find(|r| r.timestamp == original.1).expect("stored reading");
     assert_eq!(kept.energy_kwh, original.2, "a conflicting reading never overwrites the stored one");
-    let conflicts = std::fs::read_to_string(home.join("quarantine/conflict.csv.conflicts.csv")).expect("conflict report");
-    assert!(conflicts.contains(&format!("L18442,2025-02-10T12:00:00Z,{},history-2025-02.csv,{}", original.2, original.2 + 1000.0)), "{conflicts}");
-    assert_eq!(files_in(&home.join("quarantine")), ["conflict.csv.conflicts.csv", "malformed.csv", "malformed.csv.error.txt"]);
+    let conflicts =
+        std::fs::read_to_string(home.join("quarantine/conflict.csv.conflicts.csv")).expect("conflict report");
+    assert!(
+        conflicts.contains(&format!(
+            "L18442,2025-02-10T12:00:00Z,{},history-2025-02.csv,{}",
+            original.2,
+            original.2 + 1000.0
+        )),
+        "{conflicts}"
+    );
+    assert_eq!(
+        files_in(&home.join("quarantine")),
+        ["conflict.csv.conflicts.csv", "malformed.csv", "malformed.csv.error.txt"]
+    );
     let why = std::fs::read_to_string(home.join("quarantine/malformed.csv.error.txt")).expect("error report");
     assert!(why.contains("not-a-time"), "{why}");
     assert!(files_in(&inbox).is_empty());
@@ -180,7 +204,8 @@ smtp = {{ host = "127.0.0.1", port = {smtp_port}, from = "vader@refinery.example
         files_in(&home.join("archive/2025-03-01")),
         ["conflict.csv", "day-2025-03-01.csv", "dup.csv", "history-2025-02.csv"]
     );
-    let nominations = std::fs::read_to_string(home.join("outbox/nominations-gas-day-2025-03-02.csv")).expect("nominations");
+    let nominations =
+        std::fs::read_to_string(home.join("outbox/nominations-gas-day-2025-03-02.csv")).expect("nominations");
     let lines: Vec<&str> = nominations.lines().collect();
     assert_eq!(lines[0], vader::api::nominate::NOMINATION_COLUMNS.join(","));
     assert_eq!(lines.len(), 3, "{nominations}");
@@ -192,7 +217,10 @@ smtp = {{ host = "127.0.0.1", port = {smtp_port}, from = "vader@refinery.example
         assert!(cells[11].parse::<f64>().expect("a nomination") > 0.0);
     }
     let log = std::fs::read_to_string(home.join("log/serve.jsonl")).expect("log");
-    assert!(log.lines().any(|l| l.contains("\"file\":\"dup.csv\"") && l.contains("\"added\":0")), "dup.csv added nothing");
+    assert!(
+        log.lines().any(|l| l.contains("\"file\":\"dup.csv\"") && l.contains("\"added\":0")),
+        "dup.csv added nothing"
+    );
     assert!(smtp.messages().is_empty(), "no overrun yet, no mail");
 
     // Day 2, 11:00 Paris, SFTP down: the night's readings with L18442 far over its capacity
@@ -220,8 +248,13 @@ smtp = {{ host = "127.0.0.1", port = {smtp_port}, from = "vader@refinery.example
     let channels = info.color_type.samples();
     let alert_rows = pixels.chunks(channels).filter(|p| p[..3] == [255, 227, 227]).count();
     assert!(alert_rows > 1000, "the picture shows a meter over capacity in red");
-    assert_eq!(png.1, expected_png(dir, &data, &delivered, "2025-03-02T10:00:00Z"), "the picture is the alert's");
-    let csv = attached.iter().find(|p| p.2.as_deref().is_some_and(|n| n.ends_with(".csv"))).expect("CSV attached");
+    assert_eq!(
+        png.1,
+        expected_png(dir, &data, &delivered, "2025-03-02T10:00:00Z"),
+        "the picture is the alert's"
+    );
+    let csv =
+        attached.iter().find(|p| p.2.as_deref().is_some_and(|n| n.ends_with(".csv"))).expect("CSV attached");
     let csv = String::from_utf8_lossy(&csv.1);
     assert!(csv.lines().any(|l| l.starts_with("L18442,") && l.contains(",true,")), "{csv}");
 
@@ -235,7 +268,11 @@ smtp = {{ host = "127.0.0.1", port = {smtp_port}, from = "vader@refinery.example
     }
     site::write_csv(&inbox.join("day-2025-03-02-late.csv"), &later);
     assert!(!run.cycle("2025-03-02T15:00:00Z"));
-    assert_eq!(files_in(&home.join("mail")).iter().filter(|n| n.ends_with(".eml")).count(), 1, "one mail waiting");
+    assert_eq!(
+        files_in(&home.join("mail")).iter().filter(|n| n.ends_with(".eml")).count(),
+        1,
+        "one mail waiting"
+    );
     assert!(home.join("outbox/nominations-gas-day-2025-03-03.csv").is_file(), "a late deadline is caught up");
     // 17:00 Paris: both servers back; the queued mail goes out.
     smtp.restart();
@@ -253,11 +290,17 @@ smtp = {{ host = "127.0.0.1", port = {smtp_port}, from = "vader@refinery.example
     assert!(run.cycle("2025-03-03T06:00:00Z"));
     let index = registry.index().expect("index");
     assert_eq!(index.verdicts.len(), 1);
-    assert_eq!((index.verdicts[0].champion.as_str(), index.verdicts[0].challenger.as_str()), ("ridge", "persistence"));
+    assert_eq!(
+        (index.verdicts[0].champion.as_str(), index.verdicts[0].challenger.as_str()),
+        ("ridge", "persistence")
+    );
     let champion = index.models.last().expect("champion");
     let expected = if index.verdicts[0].verdict == "adopt challenger" { "persistence" } else { "ridge" };
     assert_eq!(champion.recipe, expected);
-    assert_eq!(index.models.iter().filter(|m| m.status == vader::serve::registry::Status::Champion).count(), 1);
+    assert_eq!(
+        index.models.iter().filter(|m| m.status == vader::serve::registry::Status::Champion).count(),
+        1
+    );
     let log = std::fs::read_to_string(home.join("log/serve.jsonl")).expect("log");
     assert!(!log.contains(&smtp.password), "no secret in the log");
     for line in log.lines() {

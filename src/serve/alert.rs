@@ -12,9 +12,9 @@ use vader_backtest::decisions::DecisionRule;
 use vader_features::{Commodity, Dataset};
 use vader_models::ProjectionRule;
 
-use super::service::Service;
 use super::error::Result;
 use super::mail::{Attachment, InlineImage, OutgoingMail};
+use super::service::Service;
 use super::state::{State, write_atomic};
 use crate::api::capacity::{CapacityAlert, CapacityRequest, ModelProjection, capacity, display_unit};
 use crate::api::prices::PriceSources;
@@ -35,7 +35,12 @@ pub struct AlertRun {
 }
 
 /// Runs the alert when its slot has not run yet.
-pub fn run(service: &Service, data: &Dataset, now: DateTime<Utc>, state: &mut State) -> Result<Option<AlertRun>> {
+pub fn run(
+    service: &Service,
+    data: &Dataset,
+    now: DateTime<Utc>,
+    state: &mut State,
+) -> Result<Option<AlertRun>> {
     let every = i64::from(service.config.schedule.alert_every_minutes) * 60;
     let slot = now.timestamp().div_euclid(every) * every;
     if state.last_alert_slot.is_some_and(|last| last >= slot) {
@@ -49,7 +54,12 @@ pub fn run(service: &Service, data: &Dataset, now: DateTime<Utc>, state: &mut St
     if let Some((entry, file, path)) = champion {
         let tau = PriceSources::default().read()?.params.capacity.buy_quantile();
         request.model = Some(ModelProjection { file, path, decision: DecisionRule::CostOptimal, tau });
-        service.log.event(now, "alert", "champion", json!({ "version": entry.version, "recipe": entry.recipe }));
+        service.log.event(
+            now,
+            "alert",
+            "champion",
+            json!({ "version": entry.version, "recipe": entry.recipe }),
+        );
     }
     let alert = capacity(data, &request)?;
     let data_age_hours = data_age_hours(data, now, settings.delay_s);
@@ -81,7 +91,12 @@ pub fn run(service: &Service, data: &Dataset, now: DateTime<Utc>, state: &mut St
         for r in rows.iter().filter(|r| r.over_capacity == Some(true)) {
             state.mailed.insert(mail_key(r), overrun(r));
         }
-        service.log.event(now, "alert", "mail queued", json!({ "site": site, "id": id, "subject": mail.subject }));
+        service.log.event(
+            now,
+            "alert",
+            "mail queued",
+            json!({ "site": site, "id": id, "subject": mail.subject }),
+        );
         mails.push(id);
     }
     state.last_alert_slot = Some(slot);
@@ -203,7 +218,8 @@ fn compose(
             show(r.extra_capacity_kwh.filter(|x| *x > 0.0)),
         ];
         text.push_str(&format!("{}\n", cells.join(" | ")));
-        let style = if r.over_capacity == Some(true) { " style=\"background:#ffe3e3;color:#c92a2a\"" } else { "" };
+        let style =
+            if r.over_capacity == Some(true) { " style=\"background:#ffe3e3;color:#c92a2a\"" } else { "" };
         html.push_str(&format!("<tr{style}>"));
         for c in &cells {
             html.push_str(&format!("<td>{}</td>", escape(c)));

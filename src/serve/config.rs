@@ -104,7 +104,12 @@ impl Schedule {
 
     /// The weekly retraining slot.
     pub fn retrain_slot(&self) -> Result<(Weekday, NaiveTime)> {
-        let bad = || Error::Config(format!("schedule.retrain = {:?}: expected a weekday and a time, e.g. \"Mon 06:00\"", self.retrain));
+        let bad = || {
+            Error::Config(format!(
+                "schedule.retrain = {:?}: expected a weekday and a time, e.g. \"Mon 06:00\"",
+                self.retrain
+            ))
+        };
         let (day, time) = self.retrain.trim().split_once(' ').ok_or_else(bad)?;
         let day: Weekday = day.parse().map_err(|_| bad())?;
         Ok((day, parse_time(time.trim())?))
@@ -171,7 +176,13 @@ pub struct ModelSettings {
 
 impl Default for ModelSettings {
     fn default() -> Self {
-        Self { gas_day: None, electricity_day: None, challengers: Vec::new(), ab_days: 56, calibration_days: 56 }
+        Self {
+            gas_day: None,
+            electricity_day: None,
+            challengers: Vec::new(),
+            ab_days: 56,
+            calibration_days: 56,
+        }
     }
 }
 
@@ -224,7 +235,8 @@ impl Config {
                 path.display()
             )));
         }
-        let file: File = toml::from_str(text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+        let file: File =
+            toml::from_str(text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let abs = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
         let names: Vec<&str> = file.env.keys().map(String::as_str).collect();
@@ -316,15 +328,19 @@ schedule = { alert_every_minutes = 30 }
         let prod = Config::parse(BASE, Path::new("/etc/vader/serve.toml"), "prod")?;
         assert_eq!(prod.home, Path::new("/var/lib/vader"));
         assert_eq!(prod.schedule.alert_every_minutes, 30);
-        let missing = Config::parse(BASE, Path::new("serve.toml"), "test").map(|_| ()).err().map(|e| e.to_string());
+        let missing =
+            Config::parse(BASE, Path::new("serve.toml"), "test").map(|_| ()).err().map(|e| e.to_string());
         assert_eq!(missing.as_deref(), Some("serve.toml: no [env.test] section (sections: dev, prod)"));
         Ok(())
     }
 
     #[test]
     fn a_secret_in_the_file_is_refused_without_echoing_it() {
-        let text = format!("{BASE}\n[env.test]\nhome = \"x\"\nsmtp = {{ host = \"h\", from = \"a@b\", password = \"hunter2\" }}\n");
-        let err = Config::parse(&text, Path::new("serve.toml"), "test").map(|_| ()).err().map(|e| e.to_string());
+        let text = format!(
+            "{BASE}\n[env.test]\nhome = \"x\"\nsmtp = {{ host = \"h\", from = \"a@b\", password = \"hunter2\" }}\n"
+        );
+        let err =
+            Config::parse(&text, Path::new("serve.toml"), "test").map(|_| ()).err().map(|e| e.to_string());
         let err = err.unwrap_or_default();
         assert!(err.contains("env.test.smtp.password"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");

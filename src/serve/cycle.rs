@@ -55,7 +55,10 @@ impl Service {
             cycle.failed.push(failure.clone());
             failure.1
         });
-        match self.meters().and_then(|meters| ingest::ingest(&self.folders, &self.store, &meters, now, &self.log)) {
+        match self
+            .meters()
+            .and_then(|meters| ingest::ingest(&self.folders, &self.store, &meters, now, &self.log))
+        {
             Ok(done) => cycle.ingested = done,
             Err(e) => cycle.failed.push(failed("ingest", &e, &self.log)),
         }
@@ -127,7 +130,12 @@ impl Service {
                 if let Err(e) = state.save(&state_path) {
                     save_error = Some(e);
                 }
-                self.log.event(now, "sftp", "fetched", json!({ "file": f.remote.name, "bytes": f.remote.size }));
+                self.log.event(
+                    now,
+                    "sftp",
+                    "fetched",
+                    json!({ "file": f.remote.name, "bytes": f.remote.size }),
+                );
             },
             &mut |attempt, err| {
                 self.log.event(now, "sftp", "retry", json!({ "attempt": attempt, "error": log::chain(err) }));
@@ -157,7 +165,12 @@ impl Service {
                     self.log.event(now, "mail", "sent", json!({ "id": id }));
                 }
                 if let Some(err) = &flushed.error {
-                    self.log.event(now, "mail", "queued", json!({ "waiting": flushed.pending, "error": log::chain(err) }));
+                    self.log.event(
+                        now,
+                        "mail",
+                        "queued",
+                        json!({ "waiting": flushed.pending, "error": log::chain(err) }),
+                    );
                 }
                 (flushed.sent.len(), flushed.pending)
             }

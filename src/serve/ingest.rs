@@ -26,7 +26,7 @@ use super::error::{Error, Result};
 use super::files;
 use super::log::{Log, chain};
 use super::state::write_atomic;
-use super::store::{StoreConflict, Store};
+use super::store::{Store, StoreConflict};
 
 /// What happened to one file.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +97,13 @@ pub fn waiting(inbox: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Ingests every file waiting in the inbox into `store`, at cycle time `now`.
-pub fn ingest(folders: &Folders, store: &Store, meters: &Meters, now: DateTime<Utc>, log: &Log) -> Result<Ingested> {
+pub fn ingest(
+    folders: &Folders,
+    store: &Store,
+    meters: &Meters,
+    now: DateTime<Utc>,
+    log: &Log,
+) -> Result<Ingested> {
     let mut done = Ingested::default();
     for path in waiting(&folders.inbox)? {
         let name = file_name(&path);
@@ -119,7 +125,13 @@ pub fn ingest(folders: &Folders, store: &Store, meters: &Meters, now: DateTime<U
 }
 
 /// Ingests one file (see the module's table).
-pub fn ingest_file(folders: &Folders, store: &Store, meters: &Meters, path: &Path, now: DateTime<Utc>) -> Result<FileOutcome> {
+pub fn ingest_file(
+    folders: &Folders,
+    store: &Store,
+    meters: &Meters,
+    path: &Path,
+    now: DateTime<Utc>,
+) -> Result<FileOutcome> {
     let name = file_name(path);
     let supported = matches!(path.extension().and_then(|e| e.to_str()), Some("csv" | "parquet"));
     let readings = if supported {
@@ -138,7 +150,8 @@ pub fn ingest_file(folders: &Folders, store: &Store, meters: &Meters, path: &Pat
     let mut rejected: Vec<(StoreConflict, &'static str)> = Vec::new();
     for series in readings.iter() {
         findings += MeterReport::of(series, readings.duplicates_dropped(&series.meter_id)).findings();
-        let rows: Vec<(i64, f64)> = series.start.iter().copied().zip(series.energy_kwh.iter().copied()).collect();
+        let rows: Vec<(i64, f64)> =
+            series.start.iter().copied().zip(series.energy_kwh.iter().copied()).collect();
         if meters.get(&series.meter_id).is_none() {
             rejected.extend(rows.iter().map(|&(t, e)| {
                 let row = StoreConflict {
@@ -169,7 +182,11 @@ pub fn ingest_file(folders: &Folders, store: &Store, meters: &Meters, path: &Pat
 fn write_rejected(folders: &Folders, name: &str, rows: &[(StoreConflict, &str)]) -> Result<()> {
     let mut text = String::from("meter_id,timestamp,stored_kwh,stored_source,incoming_kwh,reason\n");
     for (c, reason) in rows {
-        let stored = if c.stored_kwh.is_nan() && c.stored_source.is_empty() { String::new() } else { c.stored_kwh.to_string() };
+        let stored = if c.stored_kwh.is_nan() && c.stored_source.is_empty() {
+            String::new()
+        } else {
+            c.stored_kwh.to_string()
+        };
         text.push_str(&crate::format::csv_line([
             c.meter_id.clone(),
             format_utc(c.timestamp),
@@ -186,7 +203,10 @@ fn write_rejected(folders: &Folders, name: &str, rows: &[(StoreConflict, &str)])
 /// Moves an unreadable file to the quarantine, with `NAME.error.txt` beside it.
 fn quarantine_file(folders: &Folders, path: &Path, reason: &str) -> Result<()> {
     let target = free_name(&folders.quarantine, &file_name(path))?;
-    write_atomic(&target.with_file_name(format!("{}.error.txt", file_name(&target))), format!("{reason}\n").as_bytes())?;
+    write_atomic(
+        &target.with_file_name(format!("{}.error.txt", file_name(&target))),
+        format!("{reason}\n").as_bytes(),
+    )?;
     std::fs::rename(path, &target).map_err(Error::io(path, "moving to the quarantine"))
 }
 

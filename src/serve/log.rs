@@ -32,7 +32,8 @@ impl Log {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(Error::io(dir, "creating the folder"))?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(path).map_err(Error::io(path, "opening"))?;
+        let file =
+            OpenOptions::new().create(true).append(true).open(path).map_err(Error::io(path, "opening"))?;
         Ok(Self { env: env.to_string(), file: Some(Mutex::new(file)), path: Some(path.to_path_buf()), echo })
     }
 

@@ -293,11 +293,11 @@ impl<'a> Session<'a> {
         if let Some(tls) = &self.tls {
             conn.starttls(tls, &hello).map_err(|e| self.smtp_error(&e))?;
         }
-        if let Some(credentials) = &self.credentials {
-            if let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials) {
-                conn.abort();
-                return Err(self.smtp_error(&e));
-            }
+        if let Some(credentials) = &self.credentials
+            && let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+        {
+            conn.abort();
+            return Err(self.smtp_error(&e));
         }
         Ok(conn)
     }
@@ -568,10 +568,10 @@ impl MailQueue {
         let mut names = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| io_error(&self.dir, "list", e))?;
-            if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
-                if let Ok(name) = entry.file_name().into_string() {
-                    names.push(name);
-                }
+            if entry.file_type().map(|t| t.is_file()).unwrap_or(false)
+                && let Ok(name) = entry.file_name().into_string()
+            {
+                names.push(name);
             }
         }
         Ok(names)
@@ -622,15 +622,14 @@ impl MailQueue {
             if !old {
                 continue;
             }
-            if let Some(id) = name.strip_suffix(".eml") {
-                if let Some(sub) = ["sent", "failed"]
+            if let Some(id) = name.strip_suffix(".eml")
+                && let Some(sub) = ["sent", "failed"]
                     .into_iter()
                     .find(|sub| self.dir.join(sub).join(format!("{id}.json")).exists())
-                {
-                    let to = self.dir.join(sub).join(name);
-                    fs::rename(&path, &to).map_err(|e| io_error(&path, "move", e))?;
-                    continue;
-                }
+            {
+                let to = self.dir.join(sub).join(name);
+                fs::rename(&path, &to).map_err(|e| io_error(&path, "move", e))?;
+                continue;
             }
             fs::remove_file(&path).map_err(|e| io_error(&path, "remove", e))?;
         }

@@ -14,15 +14,16 @@ use serde_json::json;
 use vader_backtest::decisions::DecisionRule;
 use vader_features::{Commodity, Dataset, Target};
 
-use super::service::Service;
 use super::error::Result;
 use super::mail::{Attachment, OutgoingMail};
+use super::service::Service;
 use super::state::{State, write_atomic};
 use crate::api::nominate::{NominateRequest, nominate};
 use crate::api::prices::PriceSources;
 
 /// The targets nominated, with their commodity.
-const TARGETS: [(Target, Commodity); 2] = [(Target::GasDay, Commodity::Gas), (Target::ElectricityDay, Commodity::Electricity)];
+const TARGETS: [(Target, Commodity); 2] =
+    [(Target::GasDay, Commodity::Gas), (Target::ElectricityDay, Commodity::Electricity)];
 
 /// Nominates each target whose deadline has passed and whose day D is not nominated yet.
 pub fn run(service: &Service, data: &Dataset, now: DateTime<Utc>, state: &mut State) -> Result<Vec<PathBuf>> {
@@ -33,12 +34,19 @@ pub fn run(service: &Service, data: &Dataset, now: DateTime<Utc>, state: &mut St
         let deadline_time = service.config.schedule.deadline(commodity == Commodity::Gas)?;
         let today = now.with_timezone(&tz).date_naive();
         let day = today + Days::new(1);
-        let Some(deadline) = tz.from_local_datetime(&today.and_time(deadline_time)).earliest() else { continue };
+        let Some(deadline) = tz.from_local_datetime(&today.and_time(deadline_time)).earliest() else {
+            continue;
+        };
         if now < deadline || state.nominated.get(target.as_str()).is_some_and(|&d| d >= day) {
             continue;
         }
         let Some((entry, file, path)) = service.registry.champion(target.as_str())? else {
-            service.log.event(now, "nominate", "no champion", json!({ "target": target.as_str(), "day": day }));
+            service.log.event(
+                now,
+                "nominate",
+                "no champion",
+                json!({ "target": target.as_str(), "day": day }),
+            );
             continue;
         };
         let request = NominateRequest {
@@ -85,7 +93,11 @@ pub fn run(service: &Service, data: &Dataset, now: DateTime<Utc>, state: &mut St
                         entry.version
                     ),
                     inline_png: None,
-                    attachments: vec![Attachment { filename: name, content_type: "text/csv".into(), bytes: csv.into_bytes() }],
+                    attachments: vec![Attachment {
+                        filename: name,
+                        content_type: "text/csv".into(),
+                        bytes: csv.into_bytes(),
+                    }],
                 };
                 let from = service.config.smtp.as_ref().map_or("vader@localhost", |s| s.from.as_str());
                 service.queue.enqueue(&mail, from)?;

@@ -113,7 +113,9 @@ impl Registry {
     pub fn index(&self) -> Result<Index> {
         let path = self.index_path();
         match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| Error::Corrupt { path, reason: e.to_string() }),
+            Ok(text) => {
+                serde_json::from_str(&text).map_err(|e| Error::Corrupt { path, reason: e.to_string() })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Index::default()),
             Err(e) => Err(Error::Io { path, action: "reading", source: e }),
         }
@@ -121,14 +123,17 @@ impl Registry {
 
     fn save(&self, index: &Index) -> Result<()> {
         let path = self.index_path();
-        let text = serde_json::to_string_pretty(index).map_err(|e| Error::Corrupt { path: path.clone(), reason: e.to_string() })?;
+        let text = serde_json::to_string_pretty(index)
+            .map_err(|e| Error::Corrupt { path: path.clone(), reason: e.to_string() })?;
         write_atomic(&path, text.as_bytes())
     }
 
     /// The champion of `target` and its model file, if there is one.
     pub fn champion(&self, target: &str) -> Result<Option<(Entry, ModelFile, PathBuf)>> {
         let index = self.index()?;
-        let Some(entry) = index.models.iter().rev().find(|e| e.target == target && e.status == Status::Champion) else {
+        let Some(entry) =
+            index.models.iter().rev().find(|e| e.target == target && e.status == Status::Champion)
+        else {
             return Ok(None);
         };
         let path = self.dir.join(&entry.file);

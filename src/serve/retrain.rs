@@ -13,9 +13,9 @@ use vader_backtest::ab::Verdict;
 use vader_features::{Dataset, Target};
 use vader_models::ModelSpec;
 
-use super::service::Service;
 use super::error::{Error, Result};
 use super::registry::{AbRecord, Entry};
+use super::service::Service;
 use super::state::State;
 use crate::api::backtest::{BacktestRequest, backtest};
 use crate::api::train::{TrainRequest, train};
@@ -105,15 +105,29 @@ fn weekly(
             });
             reasons.push(format!(
                 "{} against {}: saves {:.1} EUR/day [{:.1}, {:.1}] over {} days, {}",
-                t.challenger, t.champion, t.mean_saving, t.ci_low, t.ci_high, t.days, t.verdict.as_str()
+                t.challenger,
+                t.champion,
+                t.mean_saving,
+                t.ci_low,
+                t.ci_high,
+                t.days,
+                t.verdict.as_str()
             ));
             let score = scores.leaderboard.iter().find(|s| s.model == t.challenger);
             if t.verdict == Verdict::AdoptChallenger && adopted.as_ref().is_none_or(|a| t.mean_saving > a.1) {
-                adopted = Some((t.challenger.clone(), t.mean_saving, score.map_or((f64::NAN, f64::NAN), |s| (s.euros_per_day, s.metrics.mae))));
+                adopted = Some((
+                    t.challenger.clone(),
+                    t.mean_saving,
+                    score.map_or((f64::NAN, f64::NAN), |s| (s.euros_per_day, s.metrics.mae)),
+                ));
             }
             service.log.event(now, "retrain", "verdict", json!({ "target": target.as_str(), "challenger": t.challenger, "saving_per_day": t.mean_saving, "verdict": t.verdict.as_str() }));
         }
-        figures = scores.leaderboard.iter().find(|s| s.model == champion.recipe).map(|s| (s.euros_per_day, s.metrics.mae));
+        figures = scores
+            .leaderboard
+            .iter()
+            .find(|s| s.model == champion.recipe)
+            .map(|s| (s.euros_per_day, s.metrics.mae));
         service.registry.record(&records)?;
     }
     let (recipe, by, reason, figures) = match adopted {
@@ -121,14 +135,27 @@ fn weekly(
         None if models.len() > 1 => (
             champion.recipe.clone(),
             "weekly retrain",
-            format!("no challenger adopted ({}); the champion's recipe retrained on data up to {until}", reasons.join("; ")),
+            format!(
+                "no challenger adopted ({}); the champion's recipe retrained on data up to {until}",
+                reasons.join("; ")
+            ),
             figures,
         ),
-        None => (champion.recipe.clone(), "weekly retrain", format!("no challenger configured; retrained on data up to {until}"), figures),
+        None => (
+            champion.recipe.clone(),
+            "weekly retrain",
+            format!("no challenger configured; retrained on data up to {until}"),
+            figures,
+        ),
     };
     let file = train(data, &train_request(service, target, spec(&recipe)?, until))?.file;
     let entry = service.registry.promote(&file, now, by, &reason, figures)?;
-    service.log.event(now, "retrain", "promoted", json!({ "target": target.as_str(), "version": entry.version, "recipe": entry.recipe, "by": by }));
+    service.log.event(
+        now,
+        "retrain",
+        "promoted",
+        json!({ "target": target.as_str(), "version": entry.version, "recipe": entry.recipe, "by": by }),
+    );
     Ok(Some(entry))
 }
 

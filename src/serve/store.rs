@@ -84,7 +84,11 @@ impl Store {
 
     /// The file of one partition.
     pub fn partition_path(&self, meter_id: &str, month: &str) -> PathBuf {
-        self.root.join("readings").join(format!("meter_id={meter_id}")).join(format!("month={month}")).join("data.parquet")
+        self.root
+            .join("readings")
+            .join(format!("meter_id={meter_id}"))
+            .join(format!("month={month}"))
+            .join("data.parquet")
     }
 
     /// Every partition file, sorted (meter, then month).
@@ -116,8 +120,14 @@ impl Store {
         };
         let timestamp = seconds("timestamp")?;
         let ingested_at = seconds("ingested_at")?;
-        let energy: Vec<f64> =
-            frame.column("energy_kwh").map_err(bad)?.f64().map_err(bad)?.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+        let energy: Vec<f64> = frame
+            .column("energy_kwh")
+            .map_err(bad)?
+            .f64()
+            .map_err(bad)?
+            .iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect();
         let source: Vec<String> = frame
             .column("source")
             .map_err(bad)?
@@ -138,7 +148,13 @@ impl Store {
 
     /// Merges the readings of one meter (interval start and energy, any order) into the
     /// store, recording `source` and `ingested_at` on the readings added.
-    pub fn merge(&self, meter_id: &str, readings: &[(i64, f64)], ingested_at: i64, source: &str) -> Result<Merged> {
+    pub fn merge(
+        &self,
+        meter_id: &str,
+        readings: &[(i64, f64)],
+        ingested_at: i64,
+        source: &str,
+    ) -> Result<Merged> {
         let mut by_month: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
         for &(t, e) in readings {
             by_month.entry(month_of(t)?).or_default().push((t, e));
@@ -146,7 +162,8 @@ impl Store {
         let mut merged = Merged::default();
         for (month, incoming) in by_month {
             let stored = self.read_partition(meter_id, &month)?;
-            let mut rows: BTreeMap<i64, StoredReading> = stored.into_iter().map(|r| (r.timestamp, r)).collect();
+            let mut rows: BTreeMap<i64, StoredReading> =
+                stored.into_iter().map(|r| (r.timestamp, r)).collect();
             let mut added = 0;
             for (t, e) in incoming {
                 match rows.get(&t) {
@@ -159,7 +176,15 @@ impl Store {
                         incoming_kwh: e,
                     }),
                     None => {
-                        rows.insert(t, StoredReading { timestamp: t, energy_kwh: e, ingested_at, source: source.to_string() });
+                        rows.insert(
+                            t,
+                            StoredReading {
+                                timestamp: t,
+                                energy_kwh: e,
+                                ingested_at,
+                                source: source.to_string(),
+                            },
+                        );
                         added += 1;
                     }
                 }
@@ -221,9 +246,15 @@ impl Store {
         let n = rows.clone().count();
         let mut frame = DataFrame::new_infer_height(vec![
             Column::new("meter_id".into(), vec![meter_id; n]),
-            datetime(Column::new("timestamp".into(), rows.clone().map(|r| r.timestamp * 1000).collect::<Vec<_>>()))?,
+            datetime(Column::new(
+                "timestamp".into(),
+                rows.clone().map(|r| r.timestamp * 1000).collect::<Vec<_>>(),
+            ))?,
             Column::new("energy_kwh".into(), rows.clone().map(|r| r.energy_kwh).collect::<Vec<_>>()),
-            datetime(Column::new("ingested_at".into(), rows.clone().map(|r| r.ingested_at * 1000).collect::<Vec<_>>()))?,
+            datetime(Column::new(
+                "ingested_at".into(),
+                rows.clone().map(|r| r.ingested_at * 1000).collect::<Vec<_>>(),
+            ))?,
             Column::new("source".into(), rows.map(|r| r.source.as_str()).collect::<Vec<_>>()),
         ])
         .map_err(|e| Error::Store { path: path.clone(), reason: e.to_string() })?;
@@ -243,8 +274,8 @@ fn same_energy(a: f64, b: f64) -> bool {
 
 /// The partition month (`2025-03`) of an interval start, in UTC.
 pub fn month_of(t: i64) -> Result<String> {
-    let d: DateTime<Utc> =
-        DateTime::from_timestamp(t, 0).ok_or_else(|| Error::Config(format!("timestamp {t} s is out of range")))?;
+    let d: DateTime<Utc> = DateTime::from_timestamp(t, 0)
+        .ok_or_else(|| Error::Config(format!("timestamp {t} s is out of range")))?;
     Ok(format!("{:04}-{:02}", d.year(), d.month()))
 }
 
@@ -256,7 +287,9 @@ fn datetime(column: Column) -> Result<Column> {
 
 fn read_parquet(path: &Path) -> Result<DataFrame> {
     let file = File::open(path).map_err(Error::io(path, "opening"))?;
-    ParquetReader::new(file).finish().map_err(|e| Error::Store { path: path.to_path_buf(), reason: e.to_string() })
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| Error::Store { path: path.to_path_buf(), reason: e.to_string() })
 }
 
 fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>> {

@@ -12,8 +12,11 @@ pub const METERS: [&str; 2] = ["L18442", "L18447"];
 /// Capacity of `L18442`, kWh/day.
 pub const CAPACITY_L18442: f64 = 1_440_000.0;
 
-/// The hourly readings of the two meters: (meter, interval start in Unix seconds, kWh).
-pub fn readings() -> Vec<(String, i64, f64)> {
+/// A reading: meter, interval start (Unix seconds), kWh.
+pub type Reading = (String, i64, f64);
+
+/// The hourly readings of the two meters.
+pub fn readings() -> Vec<Reading> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/refinery");
     let all = Readings::read(Input::File(root.join("readings.parquet"))).expect("the refinery's readings");
     let mut out = Vec::new();
@@ -44,7 +47,7 @@ pub fn data_folder(dir: &Path) -> PathBuf {
 }
 
 /// A meter file (CSV of the data contract) with `rows`.
-pub fn write_csv(path: &Path, rows: &[(String, i64, f64)]) {
+pub fn write_csv(path: &Path, rows: &[Reading]) {
     let mut text = String::from("meter_id,timestamp,energy_kwh\n");
     for (m, t, e) in rows {
         let _ = writeln!(text, "{m},{},{e}", format_utc(*t));
