@@ -30,6 +30,20 @@ fn stored(home: &Path) -> BTreeMap<(String, i64), f64> {
     out
 }
 
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 fn serve(config: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_vader"));
     command
@@ -114,6 +128,9 @@ fn kill_nine_at_random_points_loses_and_duplicates_nothing() {
         // The next cycle completes the batch.
         assert!(serve(&config).status().expect("run").success(), "round {round}: the cycle after the kill");
         assert_eq!(stored(&home), expected, "round {round}: killed after {at:?} of {full:?}");
+        let leftovers =
+            walk(&home.join("store")).into_iter().filter(|p| !p.ends_with("data.parquet")).count();
+        assert_eq!(leftovers, 0, "round {round}: temporary files left in the store");
         let inbox: Vec<_> = std::fs::read_dir(home.join("inbox")).expect("inbox").collect();
         assert!(inbox.is_empty(), "round {round}: files left in the inbox");
         let archived = std::fs::read_dir(home.join("archive/2025-02-01")).expect("archive").count();

@@ -166,6 +166,10 @@ pub struct ModelSettings {
     /// First champion of the electricity schedules.
     #[serde(rename = "electricity-day")]
     pub electricity_day: Option<String>,
+    /// First champion of the capacity alert's projection (`intraday-5h`, `ridge`, ...); without
+    /// one the alert projects with the day-one rule.
+    #[serde(rename = "rest-of-gas-day")]
+    pub rest_of_gas_day: Option<String>,
     /// Recipes trained each week and A/B-tested against the champion's recipe.
     pub challengers: Vec<String>,
     /// Days of the A/B backtest (default 56).
@@ -179,6 +183,7 @@ impl Default for ModelSettings {
         Self {
             gas_day: None,
             electricity_day: None,
+            rest_of_gas_day: None,
             challengers: Vec::new(),
             ab_days: 56,
             calibration_days: 56,

@@ -49,7 +49,12 @@ impl Service {
             cycle_failure(step, err)
         };
 
-        // 1. Ingest.
+        // 1. Ingest (after clearing what a killed predecessor left half-written).
+        match self.store.sweep() {
+            Ok(0) => {}
+            Ok(n) => self.log.event(now, "ingest", "swept", json!({ "temporary_files": n })),
+            Err(e) => cycle.failed.push(failed("ingest", &e, &self.log)),
+        }
         cycle.fetched = self.pull(now, &mut state).map_err(|e| {
             let failure = failed("sftp", &e, &self.log);
             cycle.failed.push(failure.clone());

@@ -21,17 +21,6 @@ pub enum Error {
     /// Queueing or sending mail failed.
     #[error(transparent)]
     Mail(#[from] super::mail::MailError),
-    /// A file or folder could not be read or written.
-    #[error("{path}: {action} failed")]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// What was being done.
-        action: &'static str,
-        /// The operating system's error.
-        #[source]
-        source: std::io::Error,
-    },
     /// The store could not be read or written.
     #[error("{path}: {reason}")]
     Store {
@@ -54,10 +43,10 @@ pub enum Error {
 }
 
 impl Error {
-    /// An [`Error::Io`] for `path`.
+    /// A file or folder error of `path` ([`crate::Error::Io`]).
     pub(crate) fn io(path: impl Into<PathBuf>, action: &'static str) -> impl FnOnce(std::io::Error) -> Self {
-        let path = path.into();
-        move |source| Self::Io { path, action, source }
+        let io = crate::Error::io(path, action);
+        move |source| Self::Vader(io(source))
     }
 }
 

@@ -117,7 +117,7 @@ impl Registry {
                 serde_json::from_str(&text).map_err(|e| Error::Corrupt { path, reason: e.to_string() })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Index::default()),
-            Err(e) => Err(Error::Io { path, action: "reading", source: e }),
+            Err(e) => Err(Error::io(path, "reading")(e)),
         }
     }
 

@@ -28,6 +28,7 @@ pub fn run(service: &Service, data: &Dataset, now: DateTime<Utc>, state: &mut St
     let firsts = [
         (Target::GasDay, service.config.models.gas_day.clone()),
         (Target::ElectricityDay, service.config.models.electricity_day.clone()),
+        (Target::RestOfGasDay, service.config.models.rest_of_gas_day.clone()),
     ];
     for (target, recipe) in &firsts {
         let Some(recipe) = recipe else { continue };

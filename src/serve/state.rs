@@ -35,7 +35,7 @@ impl State {
             Ok(text) => serde_json::from_str(&text)
                 .map_err(|e| Error::Corrupt { path: path.to_path_buf(), reason: e.to_string() }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(Error::Io { path: path.to_path_buf(), action: "reading", source: e }),
+            Err(e) => Err(Error::io(path, "reading")(e)),
         }
     }
 

@@ -77,6 +77,25 @@ impl Store {
         Ok(Self { root })
     }
 
+    /// Removes the temporary files that a process killed while writing a partition left
+    /// behind (readers never look at them). Run it when no other process writes the store.
+    pub fn sweep(&self) -> Result<usize> {
+        let mut removed = 0;
+        for meter in sorted_dirs(&self.root.join("readings"))? {
+            for month in sorted_dirs(&meter)? {
+                for entry in std::fs::read_dir(&month).map_err(Error::io(&month, "listing"))?.flatten() {
+                    let name = entry.file_name();
+                    let name = name.to_string_lossy();
+                    if name.starts_with(".data.") && name.ends_with(".tmp") {
+                        std::fs::remove_file(entry.path()).map_err(Error::io(entry.path(), "removing"))?;
+                        removed += 1;
+                    }
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// The folder of the store.
     pub fn root(&self) -> &Path {
         &self.root
