@@ -8,6 +8,8 @@
 //!   feature table), each a function from a typed request to a typed result;
 //! - [`report`], [`picture`], [`format`](mod@format): the backtest report, the alert's picture, and how
 //!   numbers are written for people;
+//! - `serve` (cargo feature `serve`, on by default): `vader serve`, the running pipeline
+//!   (ingestion into a Parquet store, the alert by mail, nominations, the model registry);
 //! - the member crates, re-exported: [`features`] (`vader-features`: reading and validating
 //!   meter data, gas days, as-of features), [`models`] (`vader-models`: predictors, light
 //!   enough to embed), [`backtest`] (`vader-backtest`: decisions replayed at their decision

@@ -19,8 +19,8 @@ pub struct Args {
     /// of the cycle failed.
     #[arg(long)]
     once: bool,
-    /// Run the cycle as if it were this instant (RFC 3339, or local time of the meters'
-    /// zone): replays and tests. Only with --once.
+    /// Run the cycle as if it were this instant (RFC 3339, or a Paris local time such as
+    /// 2025-03-02T11:00): replays and tests. Only with --once.
     #[arg(long, requires = "once")]
     now: Option<String>,
     /// Do not print the log lines (they are still appended to HOME/log/serve.jsonl).
