@@ -21,6 +21,8 @@ mod models;
 mod progress;
 #[cfg(feature = "serve")]
 mod serve;
+#[cfg(feature = "serve")]
+mod user;
 mod validate;
 
 /// Forecast industrial gas and electricity consumption and turn forecasts into decisions.
@@ -55,6 +57,10 @@ enum Command {
     /// at the deadlines, retrain and promote models on A/B verdicts.
     #[cfg(feature = "serve")]
     Serve(serve::Args),
+    /// Manage the users of the service's pages (argon2 password hashes; no default account).
+    #[cfg(feature = "serve")]
+    #[command(subcommand)]
+    User(user::Command),
 }
 
 /// Runs the parsed command.
@@ -70,5 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dataset(cmd) => dataset::run(cmd),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(args),
+        #[cfg(feature = "serve")]
+        Command::User(cmd) => user::run(cmd),
     }
 }

@@ -3,8 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use vader::api::time::parse_instant;
+use vader::serve::log::Log;
+use vader::serve::web::Web;
 use vader::serve::{Config, Service};
 
 #[derive(Debug, clap::Args)]
@@ -36,6 +39,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.once {
         let cycle = service.cycle(fixed.unwrap_or_else(Utc::now))?;
         return Ok(if cycle.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    if let Some(web) = service.config.web.clone() {
+        // The pages run beside the cycles, on their own threads.
+        let listener = std::net::TcpListener::bind(&web.listen)
+            .with_context(|| format!("listening on {} (web.listen)", web.listen))?;
+        let log = Log::open(
+            &service.config.env,
+            &service.config.home.join("log").join("serve.jsonl"),
+            !args.quiet,
+        )?;
+        let web = Web::new(service.config.home.clone(), web, log);
+        std::thread::spawn(move || {
+            if let Err(e) = web.serve(listener) {
+                eprintln!("error: the web server stopped: {}", vader::serve::log::chain(&e));
+            }
+        });
     }
     let tick = std::time::Duration::from_secs(service.config.schedule.tick_s.max(1));
     loop {

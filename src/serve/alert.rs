@@ -64,7 +64,7 @@ pub fn run(
     let alert = capacity(data, &request)?;
     let data_age_hours = data_age_hours(data, now, settings.delay_s);
     let stale = data_age_hours.is_none_or(|h| h > f64::from(service.config.schedule.stale_after_hours));
-    keep_latest(service, &alert)?;
+    keep_latest(service, &alert, data_age_hours, stale)?;
     service.log.event(
         now,
         "alert",
@@ -158,13 +158,23 @@ pub fn data_age_hours(data: &Dataset, now: DateTime<Utc>, delay_s: i64) -> Optio
         .map(|end| (at - end) as f64 / 3600.0)
 }
 
-/// Keeps the latest alert for the web page: `alerts/latest.png`, `.csv` and `.json`.
-fn keep_latest(service: &Service, alert: &CapacityAlert) -> Result<()> {
+/// Keeps the latest alert for the web page: `alerts/latest.png`, `.csv` and `.json` (the
+/// alert's fields with `data_age_hours` and `stale`).
+fn keep_latest(
+    service: &Service,
+    alert: &CapacityAlert,
+    data_age_hours: Option<f64>,
+    stale: bool,
+) -> Result<()> {
     let dir = service.config.home.join("alerts");
     write_atomic(&dir.join("latest.png"), &alert_png(alert)?)?;
     write_atomic(&dir.join("latest.csv"), alert.to_csv().as_bytes())?;
-    let json = serde_json::to_vec_pretty(alert).unwrap_or_default();
-    write_atomic(&dir.join("latest.json"), &json)
+    let mut json = serde_json::to_value(alert).unwrap_or_default();
+    if let Some(fields) = json.as_object_mut() {
+        fields.insert("data_age_hours".into(), data_age_hours.into());
+        fields.insert("stale".into(), stale.into());
+    }
+    write_atomic(&dir.join("latest.json"), serde_json::to_string_pretty(&json).unwrap_or_default().as_bytes())
 }
 
 /// The mail of one site.

@@ -34,6 +34,7 @@ use serde::Deserialize;
 use super::error::{Error, Result};
 use super::mail::SmtpConfig;
 use super::sftp::SftpConfig;
+use super::web::WebConfig;
 
 /// The file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -62,6 +63,7 @@ struct EnvFile {
     schedule: Option<Schedule>,
     #[serde(default)]
     mail_nominations: bool,
+    web: Option<WebConfig>,
 }
 
 /// When each job runs.
@@ -217,6 +219,8 @@ pub struct Config {
     pub alert: AlertSettings,
     /// The models' settings.
     pub models: ModelSettings,
+    /// The pages, served by the long-running service when set.
+    pub web: Option<WebConfig>,
 }
 
 /// Keys that hold secrets, refused in the file.
@@ -276,6 +280,7 @@ impl Config {
             schedule,
             alert: file.alert,
             models: file.models,
+            web: chosen.web.clone(),
         })
     }
 

@@ -16,7 +16,8 @@
 //!
 //! A job that fails is logged and the others go on: an SFTP server that is down leaves the
 //! alert running on what is stored (and saying so), an SMTP server that is down leaves mail
-//! queued on disk. Everything the service keeps lives under the environment's `home` folder.
+//! queued on disk. Everything the service keeps lives under the environment's `home` folder,
+//! the users who may read its pages too ([`users`]).
 
 pub mod alert;
 pub mod config;
@@ -33,6 +34,8 @@ pub mod service;
 pub mod sftp;
 pub mod state;
 pub mod store;
+pub mod users;
+pub mod web;
 
 pub use config::Config;
 pub use cycle::Cycle;
