@@ -12,7 +12,6 @@
 //! `<id>.error` note: no mail is ever deleted.
 
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -654,19 +653,10 @@ fn next_id() -> String {
     format!("{}-{:07}", time.format("%Y%m%dT%H%M%S%.6fZ"), std::process::id())
 }
 
-/// Writes `dir/name` through a temp file in the same directory, synced, then renamed.
+/// Writes `dir/name` whole or not at all ([`super::files::write_atomic`]).
 fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), MailError> {
-    let temp = dir.join(format!(".{name}.tmp"));
-    let result = File::create(&temp).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    if let Err(e) = result {
-        let _ = fs::remove_file(&temp);
-        return Err(io_error(&temp, "write", e));
-    }
     let path = dir.join(name);
-    fs::rename(&temp, &path).map_err(|e| io_error(&path, "write", e))
+    super::files::write_atomic(&path, bytes).map_err(|e| io_error(&path, "write", e))
 }
 
 /// Makes renames in `dir` durable (best effort: not every platform can sync a directory).
