@@ -13,6 +13,7 @@ use vader_features::{Commodity, Dataset};
 use vader_models::ProjectionRule;
 
 use super::error::Result;
+use super::ledger;
 use super::mail::{Attachment, InlineImage, OutgoingMail};
 use super::service::Service;
 use super::state::{State, write_atomic};
@@ -62,9 +63,15 @@ pub fn run(
         );
     }
     let alert = capacity(data, &request)?;
+    // The day-one rule at the same time, for the value the champion adds (`ledger`).
+    let day_one = match request.model.take() {
+        Some(_) => capacity(data, &request)?,
+        None => alert.clone(),
+    };
+    ledger::record_capacity(&service.config.home, data, &alert, &day_one)?;
     let data_age_hours = data_age_hours(data, now, settings.delay_s);
     let stale = data_age_hours.is_none_or(|h| h > f64::from(service.config.schedule.stale_after_hours));
-    keep_latest(service, &alert, data_age_hours, stale)?;
+    keep_latest(service, data, &alert, data_age_hours, stale)?;
     service.log.event(
         now,
         "alert",
@@ -159,9 +166,10 @@ pub fn data_age_hours(data: &Dataset, now: DateTime<Utc>, delay_s: i64) -> Optio
 }
 
 /// Keeps the latest alert for the web page: `alerts/latest.png`, `.csv` and `.json` (the
-/// alert's fields with `data_age_hours` and `stale`).
+/// alert's fields with `data_age_hours`, `stale` and each meter's site under `sites`).
 fn keep_latest(
     service: &Service,
+    data: &Dataset,
     alert: &CapacityAlert,
     data_age_hours: Option<f64>,
     stale: bool,
@@ -173,6 +181,12 @@ fn keep_latest(
     if let Some(fields) = json.as_object_mut() {
         fields.insert("data_age_hours".into(), data_age_hours.into());
         fields.insert("stale".into(), stale.into());
+        let sites: serde_json::Map<String, serde_json::Value> = alert
+            .rows
+            .iter()
+            .filter_map(|r| data.meters.get(&r.meter_id).map(|m| (r.meter_id.clone(), m.site.clone().into())))
+            .collect();
+        fields.insert("sites".into(), sites.into());
     }
     write_atomic(&dir.join("latest.json"), serde_json::to_string_pretty(&json).unwrap_or_default().as_bytes())
 }

@@ -4,12 +4,14 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use vader_features::{Dataset, ValidationReport};
 
 use super::error::{Error, Result};
 use super::log::{self, Log};
 use super::service::Service;
-use super::state::State;
-use super::{alert, ingest, nominate, registry, retrain, sftp};
+use super::state::{State, write_atomic};
+use super::{alert, ingest, ledger, nominate, registry, retrain, sftp};
+use crate::api::prices::PriceSources;
 
 /// What one cycle did, for callers and tests (the log says it too).
 #[derive(Debug)]
@@ -24,6 +26,8 @@ pub struct Cycle {
     pub nominations: Vec<PathBuf>,
     /// Models promoted.
     pub promoted: Vec<registry::Entry>,
+    /// Euros the decisions saved to date (`ledger/value.json`), when computed.
+    pub saved_eur: Option<f64>,
     /// Mails sent and left waiting.
     pub mail: (usize, usize),
     /// Jobs that failed, with their error.
@@ -41,6 +45,7 @@ impl Service {
             alert: None,
             nominations: Vec::new(),
             promoted: Vec::new(),
+            saved_eur: None,
             mail: (0, 0),
             failed: Vec::new(),
         };
@@ -97,8 +102,13 @@ impl Service {
                 Err(e) => cycle.failed.push(failed("nominate", &e, &self.log)),
             }
             state.save(&self.state_path())?;
+            // 5. What the decisions saved, and what validation finds, as readings arrive.
+            match self.account(data, now) {
+                Ok(value) => cycle.saved_eur = Some(value.total_saved_eur),
+                Err(e) => cycle.failed.push(failed("value", &e, &self.log)),
+            }
         }
-        // 5. Mail.
+        // 6. Mail.
         cycle.mail = self.flush_mail(now);
         state.save(&self.state_path())?;
         self.log.event(
@@ -115,6 +125,24 @@ impl Service {
             }),
         );
         Ok(cycle)
+    }
+
+    /// Prices the decisions taken so far ([`ledger::update`]) and writes the store's
+    /// validation report (`ledger/validation.json`) for the pages.
+    fn account(&self, data: &Dataset, now: DateTime<Utc>) -> Result<ledger::Value> {
+        let prices = PriceSources::default().read()?.params;
+        let value = ledger::update(&self.config.home, data, &prices, self.config.alert.delay_s, now)?;
+        let path = ledger::ledger_dir(&self.config.home).join("validation.json");
+        let report = serde_json::to_string_pretty(&ValidationReport::of(data))
+            .map_err(|e| Error::Corrupt { path: path.clone(), reason: e.to_string() })?;
+        write_atomic(&path, report.as_bytes())?;
+        self.log.event(
+            now,
+            "value",
+            "updated",
+            json!({ "saved_eur": value.total_saved_eur, "months": value.months.len() }),
+        );
+        Ok(value)
     }
 
     /// Pulls new files from the SFTP server into the inbox, remembering each one as soon as it

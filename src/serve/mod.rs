@@ -12,7 +12,9 @@
 //!    over capacity ([`alert`]);
 //! 4. **nominate**: at each commodity's deadline, day D's nominations with the champion and its
 //!    cost-optimal decision, written to the outbox ([`nominate`]);
-//! 5. **mail**: send what is queued ([`mail`]).
+//! 5. **value**: price every decision taken whose day is now complete against its reference
+//!    (the day-one rule, persistence), the euros saved per site and month ([`ledger`]);
+//! 6. **mail**: send what is queued ([`mail`]).
 //!
 //! A job that fails is logged and the others go on: an SFTP server that is down leaves the
 //! alert running on what is stored (and saying so), an SMTP server that is down leaves mail
@@ -25,6 +27,7 @@ pub mod cycle;
 pub mod error;
 pub mod files;
 pub mod ingest;
+pub mod ledger;
 pub mod log;
 pub mod mail;
 pub mod nominate;

@@ -5,21 +5,25 @@
 //! [`crate::api::nominate::NOMINATION_COLUMNS`], energies in kWh) and mailed when configured.
 //!
 //! A deadline missed while the service was down is caught up at the next cycle before day D
-//! starts, and logged as late.
+//! starts, and logged as late. Each day's nominations are recorded beside persistence's at the
+//! same deadline, for the value they add ([`super::ledger`]).
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Days, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use serde_json::json;
 use vader_backtest::decisions::DecisionRule;
 use vader_features::{Commodity, Dataset, Target};
 
 use super::error::Result;
+use super::ledger;
 use super::mail::{Attachment, OutgoingMail};
+use super::retrain::{spec, train_request};
 use super::service::Service;
 use super::state::{State, write_atomic};
 use crate::api::nominate::{NominateRequest, nominate};
 use crate::api::prices::PriceSources;
+use crate::api::train::train;
 
 /// The targets nominated, with their commodity.
 const TARGETS: [(Target, Commodity); 2] =
@@ -56,6 +60,11 @@ pub fn run(service: &Service, data: &Dataset, now: DateTime<Utc>, state: &mut St
             pricing: PriceSources::default().read()?,
         };
         let done = nominate(data, &file, &path, &request)?;
+        let reference = persistence(service, data, target, today, &request)
+            .inspect_err(|e| service.log.error(now, "nominate", e))
+            .ok();
+        let recorded =
+            ledger::record_nominations(&service.config.home, data, &done, entry.version, reference.as_ref())?;
         let name = format!("nominations-{}-{day}.csv", target.as_str());
         let out = service.config.home.join("outbox").join(&name);
         let csv = done.to_csv();
@@ -68,7 +77,7 @@ pub fn run(service: &Service, data: &Dataset, now: DateTime<Utc>, state: &mut St
             json!({
                 "target": target.as_str(), "day": day, "file": out.display().to_string(), "rows": done.rows.len(),
                 "model": entry.recipe, "version": entry.version, "late": late,
-                "uncalibrated": done.uncalibrated,
+                "uncalibrated": done.uncalibrated, "recorded": recorded.display().to_string(),
             }),
         );
         if service.config.mail_nominations {
@@ -107,4 +116,19 @@ pub fn run(service: &Service, data: &Dataset, now: DateTime<Utc>, state: &mut St
         written.push(out);
     }
     Ok(written)
+}
+
+/// Persistence's point forecasts of day D as of the same deadline, on the same data: the
+/// reference the nominations' value is measured against ([`ledger`]).
+fn persistence(
+    service: &Service,
+    data: &Dataset,
+    target: Target,
+    today: NaiveDate,
+    request: &NominateRequest,
+) -> Result<crate::api::nominate::Nominations> {
+    let until = today - Days::new(1);
+    let file = train(data, &train_request(service, target, spec("persistence")?, until))?.file;
+    let point = NominateRequest { decision: DecisionRule::Point, ..request.clone() };
+    Ok(nominate(data, &file, std::path::Path::new("persistence"), &point)?)
 }

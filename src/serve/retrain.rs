@@ -160,14 +160,21 @@ fn weekly(
     Ok(Some(entry))
 }
 
-fn train_request(service: &Service, target: Target, spec: ModelSpec, until: NaiveDate) -> TrainRequest {
+/// The training request of the service's models: its calibration days and reading delay.
+pub(super) fn train_request(
+    service: &Service,
+    target: Target,
+    spec: ModelSpec,
+    until: NaiveDate,
+) -> TrainRequest {
     let mut request = TrainRequest::new(target, spec, until);
     request.calibration_days = service.config.models.calibration_days;
     request.delay_s = service.config.alert.delay_s;
     request
 }
 
-fn spec(name: &str) -> Result<ModelSpec> {
+/// The model recipe named `name`.
+pub(super) fn spec(name: &str) -> Result<ModelSpec> {
     ModelSpec::named(name).map_err(|e| Error::Config(format!("model `{name}`: {e}")))
 }
 
