@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use vader::api::time::parse_instant;
-use vader::serve::log::Log;
-use vader::serve::web::Web;
+use vader::serve::web::{self, Web};
 use vader::serve::{Config, Service};
 
 #[derive(Debug, clap::Args)]
@@ -35,23 +34,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = Config::load(&args.config, &args.env)?;
     let tz = vader::features::DEFAULT_TIMEZONE;
     let fixed: Option<DateTime<Utc>> = args.now.as_deref().map(|t| parse_instant(t, tz)).transpose()?;
-    let service = Service::open(config, !args.quiet)?;
+    let service = std::sync::Arc::new(Service::open(config, !args.quiet)?);
     if args.once {
         let cycle = service.cycle(fixed.unwrap_or_else(Utc::now))?;
         return Ok(if cycle.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
-    if let Some(web) = service.config.web.clone() {
+    if let Some(settings) = service.config.web.clone() {
         // The pages run beside the cycles, on their own threads.
-        let listener = std::net::TcpListener::bind(&web.listen)
-            .with_context(|| format!("listening on {} (web.listen)", web.listen))?;
-        let log = Log::open(
-            &service.config.env,
-            &service.config.home.join("log").join("serve.jsonl"),
-            !args.quiet,
-        )?;
-        let web = Web::new(service.config.home.clone(), web, log);
+        let listener = std::net::TcpListener::bind(&settings.listen)
+            .with_context(|| format!("listening on {} (web.listen)", settings.listen))?;
+        let web = Web::new(std::sync::Arc::clone(&service), settings);
         std::thread::spawn(move || {
-            if let Err(e) = web.serve(listener) {
+            if let Err(e) = web::serve(&web, listener) {
                 eprintln!("error: the web server stopped: {}", vader::serve::log::chain(&e));
             }
         });

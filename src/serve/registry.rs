@@ -13,6 +13,11 @@ use vader_models::ModelFile;
 
 use super::error::{Error, Result};
 use super::state::write_atomic;
+use std::sync::{Mutex, PoisonError};
+
+/// Held while the index is read, changed and written: the cycles and the pages (an analyst
+/// promoting a model) run on different threads of one process.
+static WRITING: Mutex<()> = Mutex::new(());
 
 /// Where a version stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +79,9 @@ pub struct AbRecord {
     pub p_value: Option<f64>,
     /// `adopt challenger`, `keep champion` or `no significant difference`.
     pub verdict: String,
+    /// The backtest report's folder under `home/reports/`, if it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<String>,
 }
 
 /// The index file.
@@ -141,6 +149,34 @@ impl Registry {
         Ok(Some((entry.clone(), file, path)))
     }
 
+    /// Makes the registered `version` its target's champion again (the current one retired),
+    /// noting who decided and why; the entry is returned.
+    pub fn reinstate(&self, version: u32, now: DateTime<Utc>, by: &str, reason: &str) -> Result<Entry> {
+        let _guard = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut index = self.index()?;
+        let target = index
+            .models
+            .iter()
+            .find(|e| e.version == version)
+            .map(|e| e.target.clone())
+            .ok_or_else(|| Error::Config(format!("no model version {version} in the registry")))?;
+        for e in index.models.iter_mut().filter(|e| e.target == target) {
+            if e.version == version {
+                e.status = Status::Champion;
+                e.promoted_by = by.to_string();
+                e.reason = format!("{reason} (reinstated {})", now.format("%Y-%m-%d %H:%M UTC"));
+            } else if e.status == Status::Champion {
+                e.status = Status::Retired;
+            }
+        }
+        self.save(&index)?;
+        index
+            .models
+            .into_iter()
+            .find(|e| e.version == version)
+            .ok_or_else(|| Error::Config(format!("no model version {version} in the registry")))
+    }
+
     /// Registers `file` as the new champion of its target (the old one retired), with who
     /// promoted it and why, and its recipe's backtest figures if known.
     pub fn promote(
@@ -151,6 +187,7 @@ impl Registry {
         reason: &str,
         figures: Option<(f64, f64)>,
     ) -> Result<Entry> {
+        let _guard = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
         let mut index = self.index()?;
         let version = index.models.iter().map(|e| e.version).max().unwrap_or(0) + 1;
         let name = format!("{}/v{version:04}-{}.json", file.target, file.model);
@@ -183,6 +220,7 @@ impl Registry {
 
     /// Records A/B verdicts.
     pub fn record(&self, verdicts: &[AbRecord]) -> Result<()> {
+        let _guard = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
         let mut index = self.index()?;
         index.verdicts.extend(verdicts.iter().cloned());
         self.save(&index)

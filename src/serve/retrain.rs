@@ -5,7 +5,8 @@
 //! with the same data and prices, and A/B-tests each challenger against the champion in euros.
 //! A challenger replaces the champion only on the verdict `adopt challenger` (the one that
 //! saves most, if several); otherwise the champion's recipe is retrained on the new data.
-//! Every verdict is recorded in the registry.
+//! Every verdict is recorded in the registry, with the backtest's report kept under
+//! `home/reports/ab-TARGET-TIME/`.
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use serde_json::json;
@@ -81,14 +82,10 @@ fn weekly(
     let mut figures = None;
     let mut reasons = Vec::new();
     if models.len() > 1 {
-        let mut request = BacktestRequest::new(target);
-        request.models = models.clone();
-        request.champion = Some(models[0].clone());
-        request.test_to = Some(until);
-        request.test_from = Some(until - Days::new(u64::from(settings.ab_days.max(7)) - 1));
-        request.calibration_days = settings.calibration_days;
-        request.delay_s = service.config.alert.delay_s;
+        let request = ab_request(service, target, &models, until);
         let done = backtest(data, &request, &())?;
+        let report = format!("ab-{}-{}", target.as_str(), now.format("%Y%m%dT%H%MZ"));
+        done.write(&service.config.home.join("reports").join(&report))?;
         let scores = &done.run.scores;
         let mut records = Vec::new();
         for c in &scores.comparisons {
@@ -103,6 +100,7 @@ fn weekly(
                 ci: (t.ci_low, t.ci_high),
                 p_value: t.dm.as_ref().map(|d| d.p_value),
                 verdict: t.verdict.as_str().to_string(),
+                report: Some(report.clone()),
             });
             reasons.push(format!(
                 "{} against {}: saves {:.1} EUR/day [{:.1}, {:.1}] over {} days, {}",
@@ -158,6 +156,47 @@ fn weekly(
         json!({ "target": target.as_str(), "version": entry.version, "recipe": entry.recipe, "by": by }),
     );
     Ok(Some(entry))
+}
+
+/// The A/B backtest of `models` (the first is the champion) over the `ab_days` up to `until`,
+/// with the service's calibration and reading delay: the weekly job's, and an analyst's.
+pub fn ab_request(
+    service: &Service,
+    target: Target,
+    models: &[ModelSpec],
+    until: NaiveDate,
+) -> BacktestRequest {
+    let settings = &service.config.models;
+    let mut request = BacktestRequest::new(target);
+    request.models = models.to_vec();
+    request.champion = models.first().cloned();
+    request.test_to = Some(until);
+    request.test_from = Some(until - Days::new(u64::from(settings.ab_days.max(7)) - 1));
+    request.calibration_days = settings.calibration_days;
+    request.delay_s = service.config.alert.delay_s;
+    request
+}
+
+/// Trains `recipe` for `target` on the data up to `until` and makes it the champion, promoted
+/// by `by` (an analyst on the pages) for `reason`.
+pub fn promote_recipe(
+    service: &Service,
+    data: &Dataset,
+    target: Target,
+    recipe: &str,
+    until: NaiveDate,
+    now: DateTime<Utc>,
+    (by, reason): (&str, &str),
+) -> Result<Entry> {
+    let file = train(data, &train_request(service, target, spec(recipe)?, until))?.file;
+    let entry = service.registry.promote(&file, now, by, reason, None)?;
+    service.log.event(
+        now,
+        "retrain",
+        "promoted",
+        json!({ "target": target.as_str(), "version": entry.version, "recipe": entry.recipe, "by": by }),
+    );
+    Ok(entry)
 }
 
 /// The training request of the service's models: its calibration days and reading delay.
