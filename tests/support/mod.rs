@@ -1,8 +1,10 @@
 //! Test servers on loopback for the tests of `vader serve` (an SSH/SFTP server and an SMTP
-//! server) and the small site they serve.
+//! server, a browser) and the small site they serve.
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod site;
 pub mod smtp;
 pub mod sshd;
+pub mod web;
