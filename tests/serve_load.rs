@@ -1,7 +1,7 @@
 //! A bounded load test of the pages on loopback: 200 page loads of *Now* (the page buyers
 //! keep open) from 20 concurrent clients, each logged in with its own session. Every load
 //! must answer 200 with the alert table; the latencies' median, 95th percentile and maximum
-//! are printed (`cargo test --release --test serve_load -- --nocapture`; benches/README.md
+//! are printed (`cargo test --test serve_load -- --nocapture`; benches/README.md
 //! records them). Timings are reported, not asserted: machines differ.
 
 mod support;

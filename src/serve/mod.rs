@@ -19,7 +19,8 @@
 //! A job that fails is logged and the others go on: an SFTP server that is down leaves the
 //! alert running on what is stored (and saying so), an SMTP server that is down leaves mail
 //! queued on disk. Everything the service keeps lives under the environment's `home` folder,
-//! the users who may read its pages too ([`users`]).
+//! the users who may read its pages too ([`users`]); the pages ([`web`]) read what the cycles
+//! write.
 
 pub mod alert;
 pub mod config;
