@@ -3,6 +3,7 @@
 pub mod baseline;
 pub mod columns;
 mod error;
+pub mod forest;
 pub mod gbm;
 pub mod intraday;
 pub mod linear;

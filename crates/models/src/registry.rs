@@ -153,6 +153,8 @@ families! {
     Gbm => crate::gbm::GbmFamily,
     /// Boosted trees tuned per meter by nested time-series validation.
     TunedGbm => crate::gbm::tuned::TunedGbmFamily,
+    /// Random forests (smartcore).
+    Forest => crate::forest::ForestFamily,
 }
 
 #[cfg(test)]
@@ -174,6 +176,7 @@ mod tests {
             "gbm-q0.9",
             "gbm-tuned",
             "gbm-tuned-q0.5",
+            "forest",
         ] {
             let spec = ModelSpec::named(name)?;
             assert_eq!(spec.name(), name);
