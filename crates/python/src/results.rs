@@ -215,7 +215,7 @@ impl Trained {
 /// `calibration_days` days for cost-optimal decisions.
 ///
 /// Models: persistence, seasonal-naive, mean-7d, mean-14d, mean-28d, intraday-5h, ols,
-/// ridge, ridge-<λ>, gbm, gbm-q<τ>, gbm-tuned, gbm-tuned-q<τ>.
+/// ridge, ridge-<λ>, gbm, gbm-q<τ>, gbm-tuned, gbm-tuned-q<τ>, forest.
 #[pyfunction]
 #[pyo3(signature = (data, model = "ridge", *, until, out, target = "gas-day", scope = "per-meter", meters = None, calibration_days = 56, delay = None))]
 #[allow(clippy::too_many_arguments)]

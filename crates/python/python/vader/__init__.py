@@ -90,7 +90,7 @@ def backtest(
     | option | default | meaning |
     | --- | --- | --- |
     | ``target`` | ``"gas-day"`` | ``gas-day``, ``rest-of-gas-day``, ``electricity-day``, ``daily`` |
-    | ``models`` | the target's defaults | names: ``persistence``, ``seasonal-naive``, ``mean-7d``, ``ols``, ``ridge``, ``gbm``, ``gbm-q0.9``, ``gbm-tuned``, ... |
+    | ``models`` | the target's defaults | names: ``persistence``, ``seasonal-naive``, ``mean-7d``, ``ols``, ``ridge``, ``gbm``, ``gbm-q0.9``, ``gbm-tuned``, ``forest``, ... |
     | ``champion`` | ``persistence`` (``intraday-5h`` on ``rest-of-gas-day``) | the model in use |
     | ``meters`` | every meter of the target | only these |
     | ``test_from`` / ``test_to`` | the last 365 days of the data | the test period |
