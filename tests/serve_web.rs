@@ -188,10 +188,12 @@ fn pages_need_a_session_roles_and_forms_their_token() {
         "POST",
         "/models/backtest",
         &bob,
-        Some(&format!("csrf={bob_csrf}&target=gas-day&challengers=persistence")),
+        // The champion's own recipe and a repeated challenger: each is replayed once.
+        Some(&format!("csrf={bob_csrf}&target=gas-day&challengers=ridge,persistence+persistence")),
     );
     assert_eq!((started.status, started.header("location")), (303, Some("/models")));
     let api = job("backtest-gas-day-");
+    assert_eq!(api["job"]["what"].as_str(), Some("A/B backtest of ridge, persistence for gas-day"));
     let report = api["job"]["outcome"].as_str().expect("report").to_string();
     let verdict = api["registry"]["verdicts"].as_array().and_then(|v| v.last()).expect("a verdict").clone();
     assert_eq!(

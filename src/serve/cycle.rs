@@ -9,7 +9,7 @@ use vader_features::{Dataset, ValidationReport};
 use super::error::{Error, Result};
 use super::log::{self, Log};
 use super::service::Service;
-use super::state::{State, write_atomic};
+use super::state::State;
 use super::{alert, ingest, ledger, nominate, registry, retrain, sftp};
 use crate::api::prices::PriceSources;
 
@@ -132,10 +132,7 @@ impl Service {
     fn account(&self, data: &Dataset, now: DateTime<Utc>) -> Result<ledger::Value> {
         let prices = PriceSources::default().read()?.params;
         let value = ledger::update(&self.config.home, data, &prices, self.config.alert.delay_s, now)?;
-        let path = ledger::ledger_dir(&self.config.home).join("validation.json");
-        let report = serde_json::to_string_pretty(&ValidationReport::of(data))
-            .map_err(|e| Error::Corrupt { path: path.clone(), reason: e.to_string() })?;
-        write_atomic(&path, report.as_bytes())?;
+        ledger::write(&self.config.home, "validation", &ValidationReport::of(data))?;
         self.log.event(
             now,
             "value",

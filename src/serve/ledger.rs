@@ -25,7 +25,7 @@ use vader_backtest::cost::CostParams;
 use vader_features::{Commodity, DailyTotals, Dataset, DayConvention, Target};
 
 use super::error::{Error, Result};
-use super::state::write_atomic;
+use super::state::{read_json, write_json};
 use crate::api::capacity::CapacityAlert;
 use crate::api::nominate::Nominations;
 
@@ -165,25 +165,15 @@ pub fn ledger_dir(home: &Path) -> PathBuf {
     home.join("ledger")
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| Error::Corrupt { path: path.to_path_buf(), reason: e.to_string() }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(path, "reading")(e)),
-    }
-}
-
-/// Reads a ledger file of `home` (`nominations`, `capacity`, `value`), if written yet.
+/// Reads a ledger file of `home` (`nominations`, `capacity`, `value`, `validation`), if
+/// written yet.
 pub fn read<T: DeserializeOwned>(home: &Path, name: &str) -> Result<Option<T>> {
     read_json(&ledger_dir(home).join(format!("{name}.json")))
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::Corrupt { path: path.to_path_buf(), reason: e.to_string() })?;
-    write_atomic(path, text.as_bytes())
+/// Writes the ledger file `name` of `home`.
+pub fn write<T: Serialize>(home: &Path, name: &str, value: &T) -> Result<()> {
+    write_json(&ledger_dir(home).join(format!("{name}.json")), value)
 }
 
 /// Records one alert's capacity decisions: `taken` (what the alert recommended) and

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use vader_models::ModelFile;
 
 use super::error::{Error, Result};
-use super::state::write_atomic;
+use super::state::{read_json, write_json};
 use std::sync::{Mutex, PoisonError};
 
 /// Held while the index is read, changed and written: the cycles and the pages (an analyst
@@ -119,21 +119,11 @@ impl Registry {
 
     /// Reads the index (empty when there is none yet).
     pub fn index(&self) -> Result<Index> {
-        let path = self.index_path();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                serde_json::from_str(&text).map_err(|e| Error::Corrupt { path, reason: e.to_string() })
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Index::default()),
-            Err(e) => Err(Error::io(path, "reading")(e)),
-        }
+        Ok(read_json(&self.index_path())?.unwrap_or_default())
     }
 
     fn save(&self, index: &Index) -> Result<()> {
-        let path = self.index_path();
-        let text = serde_json::to_string_pretty(index)
-            .map_err(|e| Error::Corrupt { path: path.clone(), reason: e.to_string() })?;
-        write_atomic(&path, text.as_bytes())
+        write_json(&self.index_path(), index)
     }
 
     /// The champion of `target` and its model file, if there is one.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::error::{Error, Result};
 use super::files;
@@ -31,20 +31,32 @@ pub struct State {
 impl State {
     /// Reads the state file (a missing file is the empty state).
     pub fn load(path: &Path) -> Result<Self> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| Error::Corrupt { path: path.to_path_buf(), reason: e.to_string() }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(Error::io(path, "reading")(e)),
-        }
+        Ok(read_json(path)?.unwrap_or_default())
     }
 
     /// Writes the state file atomically.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(self)
-            .map_err(|e| Error::Corrupt { path: path.to_path_buf(), reason: e.to_string() })?;
-        write_atomic(path, text.as_bytes())
+        write_json(path, self)
     }
+}
+
+/// Reads a JSON file of the service: `None` when there is no file, [`Error::Corrupt`] when it
+/// does not parse as a `T`.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| Error::Corrupt { path: path.to_path_buf(), reason: e.to_string() }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, "reading")(e)),
+    }
+}
+
+/// Writes `value` as pretty JSON to `path`, whole or not at all ([`write_atomic`]).
+pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Corrupt { path: path.to_path_buf(), reason: e.to_string() })?;
+    write_atomic(path, text.as_bytes())
 }
 
 /// Writes `bytes` to `path` whole or not at all ([`files::write_atomic`]), creating its folder.

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::{Error, Result};
-use super::state::write_atomic;
+use super::state::{read_json, write_json};
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -91,13 +91,7 @@ impl Users {
 
     /// Reads the users file (none yet: no user).
     pub fn load(path: &Path) -> Result<Self> {
-        let users = match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| Error::Corrupt { path: path.to_path_buf(), reason: e.to_string() })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(Error::io(path, "reading")(e)),
-        };
-        Ok(Self { path: path.to_path_buf(), users })
+        Ok(Self { path: path.to_path_buf(), users: read_json(path)?.unwrap_or_default() })
     }
 
     /// Every user, sorted by name.
@@ -155,9 +149,7 @@ impl Users {
     }
 
     fn save(&self) -> Result<()> {
-        let text = serde_json::to_string_pretty(&self.users)
-            .map_err(|e| Error::Corrupt { path: self.path.clone(), reason: e.to_string() })?;
-        write_atomic(&self.path, text.as_bytes())?;
+        write_json(&self.path, &self.users)?;
         restrict(&self.path)
     }
 }

@@ -19,12 +19,7 @@ fn users(web: &Web) -> Result<Users, String> {
 }
 
 fn failed(v: &Visitor, message: &str) -> Response {
-    page(
-        StatusCode::BAD_REQUEST,
-        "Not done",
-        Some(v.nav()),
-        &format!("<p class=\"bad\">{}</p><p><a href=\"/users\">Back</a></p>", escape(message)),
-    )
+    html::not_done(Some(v.nav()), message, "/users")
 }
 
 /// `GET /users`.

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::app::Web;
 use super::html::{self, escape, head, page, row};
+use crate::serve::ledger;
 use crate::serve::users::Role;
 
 /// Log bytes read from the end of the log file.
@@ -67,10 +68,7 @@ fn quarantine(dir: &Path) -> Vec<Value> {
 }
 
 fn validation(web: &Web) -> Value {
-    std::fs::read_to_string(web.home().join("ledger/validation.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null)
+    ledger::read(web.home(), "validation").ok().flatten().unwrap_or(Value::Null)
 }
 
 /// `GET /data`.

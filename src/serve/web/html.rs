@@ -80,6 +80,16 @@ pub fn not_found(nav: Option<Nav<'_>>) -> Response {
     page(StatusCode::NOT_FOUND, "Not found", nav, "<p>Nothing here.</p>")
 }
 
+/// A `400` page saying why an action was not done, with a link back to `back`.
+pub fn not_done(nav: Option<Nav<'_>>, message: &str, back: &str) -> Response {
+    page(
+        StatusCode::BAD_REQUEST,
+        "Not done",
+        nav,
+        &format!("<p class=\"bad\">{}</p><p><a href=\"{}\">Back</a></p>", escape(message), escape(back)),
+    )
+}
+
 /// kWh as MWh with one decimal, or `–`.
 pub fn mwh(kwh: Option<f64>) -> String {
     kwh.filter(|x| x.is_finite()).map_or_else(|| "–".to_string(), |x| format!("{:.1}", x / 1000.0))

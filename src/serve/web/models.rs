@@ -233,12 +233,7 @@ pub struct BacktestForm {
 }
 
 fn bad_request(v: &super::app::Visitor, message: &str) -> Response {
-    page(
-        StatusCode::BAD_REQUEST,
-        "Not done",
-        Some(v.nav()),
-        &format!("<p class=\"bad\">{}</p><p><a href=\"/models\">Back</a></p>", escape(message)),
-    )
+    html::not_done(Some(v.nav()), message, "/models")
 }
 
 fn busy(v: &super::app::Visitor) -> Response {
@@ -288,14 +283,17 @@ pub async fn backtest(
         Ok(None) => {}
         Err(e) => return bad_request(&v, &e.to_string()),
     }
-    recipes.dedup();
-    let mut models = Vec::new();
+    // The champion first, then each challenger once (by the recipe's name as parsed, so
+    // `gbm-q0.50` and `gbm-q0.5` are one recipe), in the order given.
+    let mut models: Vec<vader_models::ModelSpec> = Vec::new();
     for name in &recipes {
         match vader_models::ModelSpec::named(name) {
+            Ok(spec) if models.iter().any(|m| m.name() == spec.name()) => {}
             Ok(spec) => models.push(spec),
             Err(e) => return bad_request(&v, &format!("model `{name}`: {e}")),
         }
     }
+    let recipes: Vec<String> = models.iter().map(|m| m.name()).collect();
     if models.len() < 2 {
         return bad_request(&v, "Name at least one challenger other than the champion's recipe.");
     }
