@@ -124,11 +124,15 @@ pub struct ElectricityPrices {
     pub price_eur_per_mwh: f64,
     /// Spread `k`: `PRE⁺ = VWAP × (1 − k)`, `PRE⁻ = VWAP × (1 + k)`.
     pub k: f64,
+    /// The imbalance volume-weighted average price `VWAP`, EUR/MWh, where no price series
+    /// gives one (default: `P_DA`). Above `P_DA` it makes being short dearer than being long.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vwap_eur_per_mwh: Option<f64>,
 }
 
 impl Default for ElectricityPrices {
     fn default() -> Self {
-        Self { price_eur_per_mwh: 60.0, k: 0.05 }
+        Self { price_eur_per_mwh: 60.0, k: 0.05, vwap_eur_per_mwh: None }
     }
 }
 
@@ -153,7 +157,7 @@ impl ElectricityPrices {
     /// negative.
     pub fn unit_costs(&self, day_ahead: Option<f64>, vwap: Option<f64>) -> (f64, f64) {
         let p = day_ahead.unwrap_or(self.price_eur_per_mwh);
-        let v = vwap.unwrap_or(p);
+        let v = vwap.or(self.vwap_eur_per_mwh).unwrap_or(p);
         let (low, high) = (v * (1.0 - self.k), v * (1.0 + self.k));
         let (pre_long, pre_short) = if v >= 0.0 { (low, high) } else { (high, low) };
         (pre_short - p, p - pre_long)
@@ -177,6 +181,7 @@ impl ElectricityPrices {
 /// [electricity]
 /// price_eur_per_mwh = 60.0
 /// k = 0.05
+/// # vwap_eur_per_mwh = 62.0    # short dearer than long (default: the day-ahead price)
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -290,6 +295,21 @@ mod tests {
         // VWAP = −20, P_DA = −20: PRE⁺ = −21, PRE⁻ = −19: long costs 1, short costs 1.
         assert!((el.imbalance_eur(2000.0, 1000.0, Some(-20.0), Some(-20.0)) - 1.0).abs() < 1e-9);
         assert!((el.imbalance_eur(0.0, 1000.0, Some(-20.0), Some(-20.0)) - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_constant_vwap_above_the_day_ahead_price_makes_short_dearer() -> Result<()> {
+        let toml = "[electricity]\nvwap_eur_per_mwh = 62.0\n";
+        let costs: CostParams = toml::from_str(toml)
+            .map_err(|e| Error::CostFile { path: "inline".into(), problem: e.to_string() })?;
+        let el = costs.check()?.into_inner().electricity;
+        // PRE⁻ = 62 × 1.05 = 65.1 against 60: short 5.1 EUR/MWh; PRE⁺ = 58.9: long 1.1.
+        let (short, long) = el.unit_costs(None, None);
+        assert!((short - 5.1).abs() < 1e-9 && (long - 1.1).abs() < 1e-9, "{short} {long}");
+        assert!((el.imbalance_eur(0.0, 1000.0, None, None) - 5.1).abs() < 1e-9);
+        // A series' VWAP wins over the constant.
+        assert!((el.imbalance_eur(0.0, 1000.0, None, Some(60.0)) - 3.0).abs() < 1e-9);
+        Ok(())
     }
 
     #[test]
