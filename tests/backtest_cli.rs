@@ -300,4 +300,22 @@ fn the_regression_gate_passes_on_its_own_figures_and_fails_on_a_worse_model() {
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&reference).expect("reference")).expect("json");
     assert_eq!(saved["peer"]["best_euros_model"], "peer-b");
+
+    // Other prices are another setup.
+    let run = check(&["--cost", "examples/data/asymmetric-gas.toml"]);
+    assert_eq!(run.status.code(), Some(2), "{}", String::from_utf8_lossy(&run.stderr));
+
+    // Cost-optimal decisions the reference adopted must still beat the point decisions.
+    let mut value = saved;
+    let gains = value["cost_optimal"].as_object().expect("cost_optimal").clone();
+    let (model, _) = gains
+        .iter()
+        .find(|(_, g)| g["verdict"] != "adopt challenger")
+        .expect("a model whose cost-optimal decisions were not adopted on 30 days");
+    value["cost_optimal"][model]["verdict"] = serde_json::json!("adopt challenger");
+    std::fs::write(&reference, value.to_string()).expect("write");
+    let run = check(&[]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("WORSE: {model}'s cost-optimal decisions no longer beat")), "{stderr}");
 }

@@ -286,6 +286,7 @@ impl Backtest {
             refit_days: info.refit_days,
             scope: info.scope.clone(),
             decision: info.decision.rule.as_str().to_string(),
+            cost_file: info.cost_file.clone(),
         }
     }
 

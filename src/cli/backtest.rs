@@ -125,7 +125,8 @@ pub fn backtest_command(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.save_reference {
         // A reference keeps the peer figures it had: they come from the peer's run, not vader's.
         let peer = Reference::read(path).ok().and_then(|r| r.peer);
-        Reference { peer, ..Reference::of(setup.clone(), &done.run.scores) }.write(path)?;
+        Reference { peer, ..Reference::of(setup.clone(), &done.run.scores, &done.run.decision_gains) }
+            .write(path)?;
         eprintln!("wrote reference figures to {}", path.display());
     }
     match &args.check {
@@ -138,15 +139,26 @@ pub fn backtest_command(args: BacktestArgs) -> anyhow::Result<ExitCode> {
 /// status 1 when one got worse.
 fn check_against(path: &Path, done: &Backtest) -> anyhow::Result<ExitCode> {
     let reference = Reference::read(path)?;
-    let drifts = reference.compare(&done.reference_setup(), &done.run.scores).map_err(|e| {
-        anyhow::Error::new(e)
-            .context(format!("{}: the regression reference does not fit this run", path.display()))
-    })?;
+    let drifts = reference
+        .compare(&done.reference_setup(), &done.run.scores, &done.run.decision_gains)
+        .map_err(|e| {
+            anyhow::Error::new(e)
+                .context(format!("{}: the regression reference does not fit this run", path.display()))
+        })?;
     let worse = drifts.iter().filter(|d| d.worse).count();
     for d in &drifts {
         let verb = if d.worse { "WORSE" } else { "better" };
         if d.figure == "model" {
             eprintln!("{verb}: {} is in {} but not in this run", d.model, path.display());
+        } else if d.figure == "cost_optimal" {
+            eprintln!(
+                "{verb}: {}'s cost-optimal decisions no longer beat its point decisions ({} EUR/day saved, \
+                 reference {} with the verdict adopt cost-optimal, {})",
+                d.model,
+                d.now,
+                d.reference,
+                path.display()
+            );
         } else if let (Some(peer), Some(what)) = (&reference.peer, d.figure.strip_prefix("peer_")) {
             let (peer_model, unit) = match what {
                 "euros" => (&peer.best_euros_model, "EUR"),

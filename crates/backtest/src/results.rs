@@ -8,7 +8,7 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::ab::{AbParams, AbTest, Loss, Paired, ab_test};
+use crate::ab::{AbParams, AbTest, Loss, Paired, Verdict, ab_test};
 use crate::error::{Error, Result};
 use crate::params::Valid;
 use crate::walk_forward::{Forecast, Metrics, RefitChoice};
@@ -388,6 +388,10 @@ pub struct ReferenceSetup {
     pub scope: String,
     /// `point` or `cost-optimal`.
     pub decision: String,
+    /// The cost file, when the run was priced with one (its prices move the euros and the
+    /// cost-optimal quantile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_file: Option<String>,
 }
 
 /// One model's reference figures.
@@ -426,6 +430,28 @@ pub struct Reference {
     /// is a real dataset: the run's best model must beat both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer: Option<PeerFigures>,
+    /// Each model's cost-optimal decisions against its point decisions: where the reference's
+    /// verdict adopted them, a run that no longer does fails the check.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cost_optimal: BTreeMap<String, DecisionGain>,
+}
+
+/// A model's cost-optimal decisions against its own point decisions (the A/B test of
+/// [`crate::run::BacktestRun::decision_gains`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionGain {
+    /// Mean daily saving of the cost-optimal decisions, EUR.
+    pub saving_eur_per_day: f64,
+    /// The verdict: `adopt challenger` (cost-optimal), `keep champion` (point) or
+    /// `no significant difference`.
+    pub verdict: String,
+}
+
+impl DecisionGain {
+    /// The model a gain is about, from its test's champion `MODEL (point)`.
+    fn model(test: &AbTest) -> &str {
+        test.champion.strip_suffix(" (point)").unwrap_or(&test.champion)
+    }
 }
 
 /// The best figures of an independent peer (`benches/peers/`), measured on the same data,
@@ -460,14 +486,25 @@ pub struct Drift {
 }
 
 impl Reference {
-    /// The reference figures of `scores`, measured on `setup`.
-    pub fn of(setup: ReferenceSetup, scores: &Scores) -> Self {
+    /// The reference figures of `scores` and of each model's cost-optimal decisions
+    /// (`gains`), measured on `setup`.
+    pub fn of(setup: ReferenceSetup, scores: &Scores, gains: &[AbTest]) -> Self {
         Self {
             setup,
             tolerance: 0.002,
             coverage_tolerance: 0.01,
             models: scores.leaderboard.iter().map(|s| (s.model.clone(), Figures::of(s))).collect(),
             peer: None,
+            cost_optimal: gains
+                .iter()
+                .map(|t| {
+                    let gain = DecisionGain {
+                        saving_eur_per_day: t.mean_saving,
+                        verdict: t.verdict.as_str().to_string(),
+                    };
+                    (DecisionGain::model(t).to_string(), gain)
+                })
+                .collect(),
         }
     }
 
@@ -495,9 +532,10 @@ impl Reference {
         })
     }
 
-    /// Every figure of `scores` beyond the tolerance of its reference, worse or better; an
-    /// error when `setup` is not the reference's.
-    pub fn compare(&self, setup: &ReferenceSetup, scores: &Scores) -> Result<Vec<Drift>> {
+    /// Every figure of `scores` beyond the tolerance of its reference, worse or better, and
+    /// every model whose cost-optimal decisions the reference adopted and `gains` no longer
+    /// do (figure `cost_optimal`); an error when `setup` is not the reference's.
+    pub fn compare(&self, setup: &ReferenceSetup, scores: &Scores, gains: &[AbTest]) -> Result<Vec<Drift>> {
         if setup != &self.setup {
             return Err(Error::OtherSetup {
                 reference: format!("{:?}", self.setup),
@@ -547,6 +585,19 @@ impl Reference {
         }
         if let Some(peer) = &self.peer {
             drifts.extend(peer.beaten_by(scores));
+        }
+        let adopted = Verdict::AdoptChallenger.as_str();
+        for (model, reference) in self.cost_optimal.iter().filter(|(_, g)| g.verdict == adopted) {
+            let now = gains.iter().find(|t| DecisionGain::model(t) == model);
+            if now.is_none_or(|t| t.verdict != Verdict::AdoptChallenger) {
+                drifts.push(Drift {
+                    model: model.clone(),
+                    figure: "cost_optimal",
+                    reference: reference.saving_eur_per_day,
+                    now: now.map_or(f64::NAN, |t| t.mean_saving),
+                    worse: true,
+                });
+            }
         }
         Ok(drifts)
     }
