@@ -475,7 +475,9 @@ pub struct PeerFigures {
 pub struct Drift {
     /// The model.
     pub model: String,
-    /// `mae_kwh`, `wape`, `euros`, `coverage_80` or `model` (missing from the run).
+    /// `mae_kwh`, `wape`, `euros`, `coverage_80`, `model` (missing from the run),
+    /// `peer_mae_kwh` or `peer_euros` (the peer not beaten), or `cost_optimal` (the
+    /// cost-optimal decisions no longer adopted).
     pub figure: &'static str,
     /// The reference value.
     pub reference: f64,
