@@ -244,6 +244,11 @@ pub fn critical_fractile(short: f64, long: f64) -> f64 {
 mod tests {
     use super::*;
 
+    /// A cost file's text, parsed but not checked.
+    fn inline(toml: &str) -> Result<CostParams> {
+        toml::from_str(toml).map_err(|e| Error::CostFile { path: "inline".into(), problem: e.to_string() })
+    }
+
     #[test]
     fn gas_imbalance_is_symmetric_at_the_default_adjustment() {
         let gas = GasPrices::default();
@@ -257,18 +262,14 @@ mod tests {
     #[test]
     fn gas_sides_may_differ_and_move_the_critical_fractile() -> Result<()> {
         let toml = "[gas]\nsmall_adjustment_long = 0.01\nsmall_adjustment_short = 0.04\n";
-        let costs: CostParams = toml::from_str(toml)
-            .map_err(|e| Error::CostFile { path: "inline".into(), problem: e.to_string() })?;
-        let gas = costs.check()?.into_inner().gas;
+        let gas = inline(toml)?.check()?.into_inner().gas;
         // 10 MWh long: sold at P − 1 %, 3.5 EUR; 10 MWh short: bought at P + 4 %, 14 EUR.
         assert!((gas.imbalance_eur(110_000.0, 100_000.0, None) - 3.5).abs() < 1e-9);
         assert!((gas.imbalance_eur(90_000.0, 100_000.0, None) - 14.0).abs() < 1e-9);
         let (short, long) = gas.unit_costs(None);
         assert!((critical_fractile(short, long) - 0.8).abs() < 1e-12);
         let negative = "[gas]\nsmall_adjustment_short = -0.01\n";
-        let bad: CostParams = toml::from_str(negative)
-            .map_err(|e| Error::CostFile { path: "inline".into(), problem: e.to_string() })?;
-        assert!(bad.check().is_err());
+        assert!(inline(negative)?.check().is_err());
         Ok(())
     }
 
@@ -300,9 +301,7 @@ mod tests {
     #[test]
     fn a_constant_vwap_above_the_day_ahead_price_makes_short_dearer() -> Result<()> {
         let toml = "[electricity]\nvwap_eur_per_mwh = 62.0\n";
-        let costs: CostParams = toml::from_str(toml)
-            .map_err(|e| Error::CostFile { path: "inline".into(), problem: e.to_string() })?;
-        let el = costs.check()?.into_inner().electricity;
+        let el = inline(toml)?.check()?.into_inner().electricity;
         // PRE⁻ = 62 × 1.05 = 65.1 against 60: short 5.1 EUR/MWh; PRE⁺ = 58.9: long 1.1.
         let (short, long) = el.unit_costs(None, None);
         assert!((short - 5.1).abs() < 1e-9 && (long - 1.1).abs() < 1e-9, "{short} {long}");
