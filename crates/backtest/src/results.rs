@@ -448,9 +448,12 @@ pub struct DecisionGain {
 }
 
 impl DecisionGain {
+    /// What follows a model's name in the champion of its decision-gain test (`MODEL (point)`).
+    pub(crate) const POINT: &'static str = " (point)";
+
     /// The model a gain is about, from its test's champion `MODEL (point)`.
     fn model(test: &AbTest) -> &str {
-        test.champion.strip_suffix(" (point)").unwrap_or(&test.champion)
+        test.champion.strip_suffix(Self::POINT).unwrap_or(&test.champion)
     }
 }
 

@@ -18,7 +18,7 @@ use crate::costing::{Pricing, price};
 use crate::decisions::{DecisionParams, DecisionRule, decide};
 use crate::error::{Error, Result};
 use crate::params::{Valid, invalid};
-use crate::results::{MIN_PAIRED_DAYS, Scores};
+use crate::results::{DecisionGain, MIN_PAIRED_DAYS, Scores};
 use crate::walk_forward::{
     Forecast, Progress, RefitChoice, WalkForwardParams, sort_in_replay_order, walk_forward_recorded,
 };
@@ -301,7 +301,7 @@ pub fn finish(
             Loss::Euros,
         );
         if paired.days.len() >= MIN_PAIRED_DAYS {
-            let (a, b) = (format!("{model} (point)"), format!("{model} (cost-optimal)"));
+            let (a, b) = (format!("{model}{}", DecisionGain::POINT), format!("{model} (cost-optimal)"));
             decision_gains.push(ab_test(&a, &b, &paired, Loss::Euros, &ab)?);
         }
     }
