@@ -182,6 +182,39 @@ impl Verdict {
             Self::NoSignificantDifference => "no significant difference",
         }
     }
+
+    /// The verdict named in words ([`Verdict::as_str`]), if it is one.
+    ///
+    /// ```
+    /// use vader_backtest::ab::Verdict;
+    /// assert_eq!(Verdict::from_words("adopt challenger"), Some(Verdict::AdoptChallenger));
+    /// assert_eq!(Verdict::from_words("adopt"), None);
+    /// ```
+    pub fn from_words(words: &str) -> Option<Self> {
+        [Self::KeepChampion, Self::AdoptChallenger, Self::NoSignificantDifference]
+            .into_iter()
+            .find(|v| v.as_str() == words)
+    }
+}
+
+/// Serde form of a [`Verdict`] in words (`"adopt challenger"`), as reference files write it.
+pub(crate) mod verdict_words {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    use super::Verdict;
+
+    pub(crate) fn serialize<S: Serializer>(verdict: &Verdict, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(verdict.as_str())
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Verdict, D::Error> {
+        let words = String::deserialize(d)?;
+        Verdict::from_words(&words).ok_or_else(|| {
+            D::Error::custom(format!(
+                "unknown verdict {words:?}: expected \"keep champion\", \"adopt challenger\" or \"no significant difference\""
+            ))
+        })
+    }
 }
 
 /// The Diebold-Mariano test of a series of loss differences.
@@ -430,6 +463,24 @@ mod tests {
         };
         let t = ab_test("a", "b", &centred, Loss::Euros, &AbParams::default().check()?)?;
         assert_eq!(t.verdict, Verdict::NoSignificantDifference, "{t:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_verdict_in_words_reads_back_and_a_wrong_one_is_named() -> std::result::Result<(), serde_json::Error>
+    {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Held {
+            #[serde(with = "super::verdict_words")]
+            verdict: Verdict,
+        }
+        for verdict in [Verdict::KeepChampion, Verdict::AdoptChallenger, Verdict::NoSignificantDifference] {
+            let text = serde_json::to_string(&Held { verdict })?;
+            assert_eq!(text, format!("{{\"verdict\":\"{}\"}}", verdict.as_str()));
+            assert_eq!(serde_json::from_str::<Held>(&text)?, Held { verdict });
+        }
+        let wrong = serde_json::from_str::<Held>(r#"{"verdict":"adopt_challenger"}"#).map(|h| h.verdict);
+        assert!(wrong.is_err_and(|e| e.to_string().contains("unknown verdict \"adopt_challenger\"")));
         Ok(())
     }
 }

@@ -442,9 +442,10 @@ pub struct Reference {
 pub struct DecisionGain {
     /// Mean daily saving of the cost-optimal decisions, EUR.
     pub saving_eur_per_day: f64,
-    /// The verdict: `adopt challenger` (cost-optimal), `keep champion` (point) or
-    /// `no significant difference`.
-    pub verdict: String,
+    /// The verdict: adopt the challenger (the cost-optimal decisions), keep the champion (the
+    /// point decisions), or no significant difference; written in words (`"adopt challenger"`).
+    #[serde(with = "crate::ab::verdict_words")]
+    pub verdict: Verdict,
 }
 
 impl DecisionGain {
@@ -503,10 +504,7 @@ impl Reference {
             cost_optimal: gains
                 .iter()
                 .map(|t| {
-                    let gain = DecisionGain {
-                        saving_eur_per_day: t.mean_saving,
-                        verdict: t.verdict.as_str().to_string(),
-                    };
+                    let gain = DecisionGain { saving_eur_per_day: t.mean_saving, verdict: t.verdict };
                     (DecisionGain::model(t).to_string(), gain)
                 })
                 .collect(),
@@ -591,8 +589,8 @@ impl Reference {
         if let Some(peer) = &self.peer {
             drifts.extend(peer.beaten_by(scores));
         }
-        let adopted = Verdict::AdoptChallenger.as_str();
-        for (model, reference) in self.cost_optimal.iter().filter(|(_, g)| g.verdict == adopted) {
+        let adopted = |g: &&DecisionGain| g.verdict == Verdict::AdoptChallenger;
+        for (model, reference) in self.cost_optimal.iter().filter(|(_, g)| adopted(g)) {
             let now = gains.iter().find(|t| DecisionGain::model(t) == model);
             if now.is_none_or(|t| t.verdict != Verdict::AdoptChallenger) {
                 drifts.push(Drift {
