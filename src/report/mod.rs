@@ -21,6 +21,9 @@ use crate::format::{EnergyUnit, decision_verdict, money, p_value, verdict_line};
 
 mod plots;
 
+/// The most frequent refit choices a report lists per meter and model; the rest are counted.
+const SHOWN_CHOICES: usize = 3;
+
 /// How a backtest was run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunInfo {
@@ -268,7 +271,8 @@ impl Report<'_> {
     }
 
     /// What the tuned models chose: per meter and model, the choice of the last refit and how
-    /// many refits made each choice.
+    /// many refits made each choice (the [`SHOWN_CHOICES`] most frequent, then a count of the
+    /// others: a model that changes its mind at every refit would fill the cell otherwise).
     fn choices_section(&self, md: &mut String) -> std::fmt::Result {
         let choices = &self.run.choices;
         if choices.is_empty() {
@@ -278,21 +282,20 @@ impl Report<'_> {
             md,
             "\n## What the tuned models chose\n\nAt every refit a nested time-ordered validation, on the \
              rows known then, chooses what the trees correct and how they grow. Per meter and model: \
-             the choice of the last refit, and each choice with the number of refits that made it.\n"
+             the choice of the last refit, and the most frequent choices with the number of refits that \
+             made each.\n"
         )?;
         writeln!(md, "| meter | model | last refit | choices (refits) |\n|---|---|---|---|")?;
         for refits in choices.chunk_by(|a, b| a.meter_id == b.meter_id && a.model == b.model) {
-            let mut counts: Vec<(&str, usize)> = Vec::new();
-            for c in refits {
-                match counts.iter_mut().find(|(text, _)| *text == c.choice) {
-                    Some(entry) => entry.1 += 1,
-                    None => counts.push((&c.choice, 1)),
-                }
-            }
-            counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-            let list: Vec<String> = counts.iter().map(|(text, n)| format!("{text} ({n})")).collect();
             let (first, last) = (&refits[0], &refits[refits.len() - 1]);
-            writeln!(md, "| {} | {} | {} | {} |", first.meter_id, first.model, last.choice, list.join("; "))?;
+            writeln!(
+                md,
+                "| {} | {} | {} | {} |",
+                first.meter_id,
+                first.model,
+                last.choice,
+                choice_counts(refits)
+            )?;
         }
         Ok(())
     }
@@ -399,5 +402,43 @@ fn gas_adjustment(gas: &vader_backtest::cost::GasPrices) -> String {
         format!("{} %", short * 100.0)
     } else {
         format!("{} % long / {} % short", long * 100.0, short * 100.0)
+    }
+}
+
+/// The [`SHOWN_CHOICES`] most frequent choices of `refits` with their counts (ties in text
+/// order), then how many other choices the remaining refits made.
+fn choice_counts(refits: &[vader_backtest::RefitChoice]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for c in refits {
+        match counts.iter_mut().find(|(text, _)| *text == c.choice) {
+            Some(entry) => entry.1 += 1,
+            None => counts.push((&c.choice, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut list: Vec<String> =
+        counts.iter().take(SHOWN_CHOICES).map(|(text, n)| format!("{text} ({n})")).collect();
+    if let Some(rest) = counts.get(SHOWN_CHOICES..).filter(|rest| !rest.is_empty()) {
+        let refits: usize = rest.iter().map(|(_, n)| n).sum();
+        list.push(format!("{} other choices ({refits})", rest.len()));
+    }
+    list.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_choices_cell_lists_the_most_frequent_and_counts_the_rest() {
+        let refit = |choice: &str| vader_backtest::RefitChoice {
+            meter_id: "M".into(),
+            model: "gbm-tuned".into(),
+            day: NaiveDate::default(),
+            choice: choice.into(),
+        };
+        let refits: Vec<_> = ["b", "a", "b", "c", "d", "e", "b", "a"].map(refit).into();
+        assert_eq!(choice_counts(&refits), "b (3); a (2); c (1); 2 other choices (2)");
+        assert_eq!(choice_counts(&refits[..2]), "a (1); b (1)");
     }
 }
