@@ -255,6 +255,10 @@ pub(crate) fn sort_in_replay_order(forecasts: &mut [Forecast], choices: &mut [Re
 }
 
 /// Replays one model on one unit (a meter's table, or the pooled table) over the test days.
+///
+/// Each refit sees only the rows known at its own time and nothing of the other refits, so the
+/// refits run in parallel (both cores work on a run of one meter and one model) and are put
+/// back in day order: the forecasts, and the first error, are those of a replay in order.
 fn replay<M: FitBoxed>(
     table: &vader_features::FeatureTable,
     test_days: &[NaiveDate],
@@ -262,47 +266,76 @@ fn replay<M: FitBoxed>(
     params: &WalkForwardParams,
     pooled: bool,
 ) -> Result<(Vec<Forecast>, Vec<RefitChoice>)> {
+    let groups: Vec<&[NaiveDate]> = test_days.chunks(params.refit_days as usize).collect();
+    let refits: Vec<Result<Option<Refit>>> =
+        groups.par_iter().map(|group| refit(table, group, spec, params, pooled)).collect();
     let (mut out, mut choices) = (Vec::new(), Vec::new());
+    for refit in refits {
+        if let Some(Refit { forecasts, choice }) = refit? {
+            out.extend(forecasts);
+            choices.extend(choice);
+        }
+    }
+    Ok((out, choices))
+}
+
+/// What one refit forecasts, and what it chose.
+struct Refit {
+    forecasts: Vec<Forecast>,
+    choice: Option<RefitChoice>,
+}
+
+/// Fits `spec` on the rows of `table` known at the first decision of `group` (a run of target
+/// days) and forecasts the rows of those days; `None` when the days have no rows.
+fn refit<M: FitBoxed>(
+    table: &vader_features::FeatureTable,
+    group: &[NaiveDate],
+    spec: &M,
+    params: &WalkForwardParams,
+    pooled: bool,
+) -> Result<Option<Refit>> {
     let known = table.matrix.column(vader_models::columns::CONSUMED_KNOWN);
-    // Refit every `refit_days` target days; a per-period target has many rows per day.
-    for group in test_days.chunks(params.refit_days as usize) {
-        let (first, last) = (group[0], group[group.len() - 1]);
-        let rows: Vec<usize> =
-            (0..table.keys.len()).filter(|&i| (first..=last).contains(&table.keys[i].day)).collect();
-        let Some(refit_at) = rows.iter().map(|&i| table.keys[i].decision_at).min() else { continue };
-        let oldest = match params.window {
-            Window::Expanding => NaiveDate::MIN,
-            Window::Sliding { days } => first - chrono::Days::new(u64::from(days)),
-        };
-        let train: Vec<usize> = (0..table.keys.len())
-            .filter(|&i| {
-                table.actual_known_at[i] <= refit_at
-                    && table.actual[i].is_finite()
-                    && table.keys[i].day >= oldest
-            })
-            .collect();
-        let unit = || table.keys.first().map_or_else(|| "*".to_string(), |k| k.meter_id.clone());
-        let meter_id = if pooled { "*".to_string() } else { unit() };
-        if train.is_empty() {
-            return Err(Error::NoTrainingRows {
-                meter_id,
-                model: spec.name(),
-                refit_day: first,
-                refit_at: vader_features::format_utc(refit_at),
-            });
-        }
-        let x_train = table.matrix.rows(&train);
-        let y_train: Vec<f64> = train.iter().map(|&i| table.actual[i]).collect();
-        let x_test = table.matrix.rows(&rows);
-        let replay_error = |source| Error::Replay { meter_id: meter_id.clone(), model: spec.name(), source };
-        let fitted = spec.fit_boxed(&x_train, &y_train).map_err(replay_error)?;
-        let predictions = fitted.predict(&x_test).map_err(replay_error)?;
-        if let Some(choice) = fitted.choice() {
-            choices.push(RefitChoice { meter_id: meter_id.clone(), model: spec.name(), day: first, choice });
-        }
-        for (&i, p) in rows.iter().zip(predictions) {
+    let (first, last) = (group[0], group[group.len() - 1]);
+    let rows: Vec<usize> =
+        (0..table.keys.len()).filter(|&i| (first..=last).contains(&table.keys[i].day)).collect();
+    let Some(refit_at) = rows.iter().map(|&i| table.keys[i].decision_at).min() else { return Ok(None) };
+    let oldest = match params.window {
+        Window::Expanding => NaiveDate::MIN,
+        Window::Sliding { days } => first - chrono::Days::new(u64::from(days)),
+    };
+    let train: Vec<usize> = (0..table.keys.len())
+        .filter(|&i| {
+            table.actual_known_at[i] <= refit_at && table.actual[i].is_finite() && table.keys[i].day >= oldest
+        })
+        .collect();
+    let unit = || table.keys.first().map_or_else(|| "*".to_string(), |k| k.meter_id.clone());
+    let meter_id = if pooled { "*".to_string() } else { unit() };
+    if train.is_empty() {
+        return Err(Error::NoTrainingRows {
+            meter_id,
+            model: spec.name(),
+            refit_day: first,
+            refit_at: vader_features::format_utc(refit_at),
+        });
+    }
+    let x_train = table.matrix.rows(&train);
+    let y_train: Vec<f64> = train.iter().map(|&i| table.actual[i]).collect();
+    let x_test = table.matrix.rows(&rows);
+    let replay_error = |source| Error::Replay { meter_id: meter_id.clone(), model: spec.name(), source };
+    let fitted = spec.fit_boxed(&x_train, &y_train).map_err(replay_error)?;
+    let predictions = fitted.predict(&x_test).map_err(replay_error)?;
+    let choice = fitted.choice().map(|choice| RefitChoice {
+        meter_id: meter_id.clone(),
+        model: spec.name(),
+        day: first,
+        choice,
+    });
+    let forecasts = rows
+        .iter()
+        .zip(predictions)
+        .map(|(&i, p)| {
             let key = &table.keys[i];
-            out.push(Forecast {
+            Forecast {
                 meter_id: key.meter_id.clone(),
                 model: spec.name(),
                 day: key.day,
@@ -320,10 +353,10 @@ fn replay<M: FitBoxed>(
                 known_kwh: known.as_ref().map_or(0.0, |k| k[i]),
                 extra_capacity_kwh: 0.0,
                 cost_eur: f64::NAN,
-            });
-        }
-    }
-    Ok((out, choices))
+            }
+        })
+        .collect();
+    Ok(Some(Refit { forecasts, choice }))
 }
 
 /// Error metrics of a set of forecasts (rows with a known actual).
