@@ -53,7 +53,9 @@ the temperature a week earlier.
 
 Output: the table on standard output and in `benches/peers/independent-results.md` (`--out`),
 with the command, machine, date and package versions at the top; per data group, which side's best
-model wins on MAE and on euros, and by how much; and the seasonal-naive match with vader.
+model wins on MAE and on euros, and by how much; the seasonal-naive match with vader; and the wall
+time of each side on each group, measured in the same run (the peer's features and models; vader's
+whole `vader backtest` process), with the ratio peer / vader.
 """
 
 from __future__ import annotations
@@ -736,10 +738,12 @@ def run_group(group: Group, meters, series, weather, costs: Costs, args, log) ->
     models = peer_models(costs.tau)
     forecasts = {m.name: [] for m in models}
     seconds = {m.name: 0.0 for m in models}
+    feature_seconds = 0.0
     for meter_id in group.meters:
         meter = meters[meter_id]
         t0 = time.perf_counter()
         rows = build_rows(meter, series[meter_id], weather.get(meter.site), group.target, test_to)
+        feature_seconds += time.perf_counter() - t0
         log(f"  {meter_id}: {len(rows.actual)} rows, {rows.x.shape[1]} features ({time.perf_counter() - t0:.1f} s)")
         in_test = (rows.day >= test_from) & (rows.day <= test_to)
         if not np.isfinite(rows.actual[in_test]).any():
@@ -752,7 +756,7 @@ def run_group(group: Group, meters, series, weather, costs: Costs, args, log) ->
             f = walk_forward(rows, model, test_from, test_to)
             seconds[model.name] += time.perf_counter() - t0
             forecasts[model.name].append(f)
-    result = {"test_from": str(test_from), "test_to": str(test_to), "models": {}}
+    result = {"test_from": str(test_from), "test_to": str(test_to), "models": {}, "feature_seconds": feature_seconds}
     for model in models:
         f = pd.concat(forecasts[model.name], ignore_index=True) if forecasts[model.name] else pd.DataFrame(
             {"meter_id": [], "day": [], "start": [], "forecast_kwh": [], "actual_kwh": []})
@@ -866,6 +870,19 @@ def build_report(results: list[dict], header_lines: list[str]) -> str:
     lines += ["", "Seasonal-naive check (the same rule on both sides, so equal figures mean the same rows, actuals "
               "and information set):", ""]
     lines += matches
+    lines += ["", "Time, wall clock, both sides run one after the other in this run under `nice -n 10` (the peer: "
+              "reading the folder excluded, its features and the walk-forward of each of its models; vader: the "
+              "whole `vader backtest` process, its models, calibration, A/B tests, report and plots included):", "",
+              "| data | target | peer: features + models, s | vader: whole run, s | peer / vader |",
+              "| --- | --- | ---: | ---: | ---: |"]
+    for r in results:
+        g, p = r["group"], r["peer"]
+        models = sum(m["seconds"] for m in p["models"].values())
+        v = r.get("vader_seconds")
+        ratio = f"{p['seconds'] / v:.1f}" if v else "-"
+        vader = f"{v:.1f}" if v else "-"
+        lines.append(f"| {g.data} ({g.label}) | {g.target.name} | {p['feature_seconds']:.1f} + {models:.1f} "
+                     f"| {vader} | {ratio} |")
     return "\n".join(lines) + "\n"
 
 
@@ -959,7 +976,8 @@ def main(argv=None) -> int:
             log(f"{data} {group.label} on {group.target.name}: meters {', '.join(group.meters)}")
             t0 = time.perf_counter()
             peer = run_group(group, meters, series, weather, costs, args, log)
-            log(f"  peer done in {time.perf_counter() - t0:.0f} s")
+            peer["seconds"] = time.perf_counter() - t0
+            log(f"  peer done in {peer['seconds']:.0f} s")
             slug = "".join(c if c.isalnum() or c in "._-" else "-" for c in f"{Path(data).name}-{group.label}-{group.target.name}")
             for name, f in peer["forecasts"].items():
                 f.to_parquet(work / f"peer-{slug}-{name}.parquet", index=False)
@@ -978,7 +996,7 @@ def main(argv=None) -> int:
                 t0 = time.perf_counter()
                 summary = run_vader(vader, data, group.target, group.vader_meters, out, extra)
                 log(f"  vader done in {time.perf_counter() - t0:.0f} s")
-                r["vader_cmd"] = summary["_cmd"]
+                r["vader_cmd"], r["vader_seconds"] = summary["_cmd"], summary["_seconds"]
                 if "_error" in summary:
                     log(f"  vader FAILED: {summary['_error']}")
                     r["vader_error"] = summary["_error"]
