@@ -191,10 +191,11 @@ impl Verdict {
     /// assert_eq!(Verdict::from_words("adopt"), None);
     /// ```
     pub fn from_words(words: &str) -> Option<Self> {
-        [Self::KeepChampion, Self::AdoptChallenger, Self::NoSignificantDifference]
-            .into_iter()
-            .find(|v| v.as_str() == words)
+        Self::ALL.into_iter().find(|v| v.as_str() == words)
     }
+
+    /// Every verdict, in the order they are listed in messages.
+    const ALL: [Self; 3] = [Self::KeepChampion, Self::AdoptChallenger, Self::NoSignificantDifference];
 }
 
 /// Serde form of a [`Verdict`] in words (`"adopt challenger"`), as reference files write it.
@@ -210,9 +211,8 @@ pub(crate) mod verdict_words {
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Verdict, D::Error> {
         let words = String::deserialize(d)?;
         Verdict::from_words(&words).ok_or_else(|| {
-            D::Error::custom(format!(
-                "unknown verdict {words:?}: expected \"keep champion\", \"adopt challenger\" or \"no significant difference\""
-            ))
+            let known: Vec<String> = Verdict::ALL.iter().map(|v| format!("{:?}", v.as_str())).collect();
+            D::Error::custom(format!("unknown verdict {words:?}: expected one of {}", known.join(", ")))
         })
     }
 }
@@ -474,7 +474,7 @@ mod tests {
             #[serde(with = "super::verdict_words")]
             verdict: Verdict,
         }
-        for verdict in [Verdict::KeepChampion, Verdict::AdoptChallenger, Verdict::NoSignificantDifference] {
+        for verdict in Verdict::ALL {
             let text = serde_json::to_string(&Held { verdict })?;
             assert_eq!(text, format!("{{\"verdict\":\"{}\"}}", verdict.as_str()));
             assert_eq!(serde_json::from_str::<Held>(&text)?, Held { verdict });

@@ -589,8 +589,9 @@ impl Reference {
         if let Some(peer) = &self.peer {
             drifts.extend(peer.beaten_by(scores));
         }
-        let adopted = |g: &&DecisionGain| g.verdict == Verdict::AdoptChallenger;
-        for (model, reference) in self.cost_optimal.iter().filter(|(_, g)| adopted(g)) {
+        for (model, reference) in
+            self.cost_optimal.iter().filter(|(_, g)| g.verdict == Verdict::AdoptChallenger)
+        {
             let now = gains.iter().find(|t| DecisionGain::model(t) == model);
             if now.is_none_or(|t| t.verdict != Verdict::AdoptChallenger) {
                 drifts.push(Drift {
