@@ -116,6 +116,8 @@ pub fn backtest_command(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     let done = backtest(&data, &request, &bar);
     bar.finish();
     let done = done?;
+    // The readings are not needed to write the results: a fleet's memory goes back first.
+    drop(data);
     done.write(&out)?;
     print_leaderboard(&done, args.format)?;
     if args.format == OutputFormat::Table {

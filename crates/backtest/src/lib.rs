@@ -6,6 +6,7 @@ pub mod cost;
 pub mod costing;
 pub mod decisions;
 mod error;
+mod in_place;
 pub mod params;
 pub mod results;
 pub mod run;

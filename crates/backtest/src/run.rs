@@ -17,6 +17,7 @@ use crate::cost::CostParams;
 use crate::costing::{Pricing, price};
 use crate::decisions::{DecisionParams, DecisionRule, decide};
 use crate::error::{Error, Result};
+use crate::in_place;
 use crate::params::{Valid, invalid};
 use crate::results::{DecisionGain, MIN_PAIRED_DAYS, Scores};
 use crate::walk_forward::{
@@ -277,8 +278,7 @@ pub fn finish(
     let target = spec.walk.target;
     let ab = Valid::checked(spec.ab);
     let Replay { forecasts, choices, .. } = replayed;
-    let decided = |rule: DecisionRule, pricing: &Pricing| -> Result<Vec<Forecast>> {
-        let mut rows = forecasts.clone();
+    let decided = |mut rows: Vec<Forecast>, rule: DecisionRule, pricing: &Pricing| -> Result<Vec<Forecast>> {
         decide(
             &mut rows,
             target,
@@ -291,46 +291,44 @@ pub fn finish(
         price(&mut rows, target, meters, pricing)?;
         Ok(rows)
     };
-    let point = decided(DecisionRule::Point, pricing)?;
-    let optimal = decided(DecisionRule::CostOptimal, pricing)?;
+    let total = |rows: &[Forecast]| -> f64 {
+        rows.iter().filter(|f| f.cost_eur.is_finite()).map(|f| f.cost_eur).sum()
+    };
+    // Model by model (a model's decisions depend on its own forecasts only): a fleet's memory
+    // holds the forecasts once, and one model's decisions both ways, not every model's.
+    let by_model = split_by_model(forecasts, models);
+    let mut chosen = Vec::new();
     let mut decision_gains = Vec::new();
-    for model in models {
-        let paired = Paired::of(
-            point.iter().filter(|f| &f.model == model),
-            optimal.iter().filter(|f| &f.model == model),
-            Loss::Euros,
-        );
+    let mut sweep: Vec<(usize, usize, SweepPoint)> = Vec::new();
+    for (m, (model, rows)) in models.iter().zip(by_model).enumerate() {
+        if let Some(s) = &spec.sweep {
+            for (v, &value) in s.values.iter().enumerate() {
+                let swept = Pricing {
+                    params: s.key.set(pricing.params, value).check()?.into_inner(),
+                    ..pricing.clone()
+                };
+                let point_eur = total(&decided(rows.clone(), DecisionRule::Point, &swept)?);
+                let cost_optimal_eur = total(&decided(rows.clone(), DecisionRule::CostOptimal, &swept)?);
+                sweep.push((v, m, SweepPoint { value, model: model.clone(), point_eur, cost_optimal_eur }));
+            }
+        }
+        let point = decided(rows.clone(), DecisionRule::Point, pricing)?;
+        let optimal = decided(rows, DecisionRule::CostOptimal, pricing)?;
+        let paired = Paired::of(point.iter(), optimal.iter(), Loss::Euros);
         if paired.days.len() >= MIN_PAIRED_DAYS {
             let (a, b) = (format!("{model}{}", DecisionGain::POINT), format!("{model} (cost-optimal)"));
             decision_gains.push(ab_test(&a, &b, &paired, Loss::Euros, &ab)?);
         }
+        chosen.extend(match spec.decision.rule {
+            DecisionRule::Point => point,
+            DecisionRule::CostOptimal => optimal,
+        });
     }
-    let mut sweep = Vec::new();
-    if let Some(s) = &spec.sweep {
-        for &value in &s.values {
-            let swept =
-                Pricing { params: s.key.set(pricing.params, value).check()?.into_inner(), ..pricing.clone() };
-            let (p, o) = (decided(DecisionRule::Point, &swept)?, decided(DecisionRule::CostOptimal, &swept)?);
-            for model in models {
-                let total = |rows: &[Forecast]| -> f64 {
-                    rows.iter()
-                        .filter(|f| &f.model == model && f.cost_eur.is_finite())
-                        .map(|f| f.cost_eur)
-                        .sum()
-                };
-                sweep.push(SweepPoint {
-                    value,
-                    model: model.clone(),
-                    point_eur: total(&p),
-                    cost_optimal_eur: total(&o),
-                });
-            }
-        }
-    }
-    let chosen = match spec.decision.rule {
-        DecisionRule::Point => point,
-        DecisionRule::CostOptimal => optimal,
-    };
+    // Back in the walk-forward's order: by meter and interval, models in the order given.
+    in_place::sort_stable(&mut chosen, |a, b| a.meter_id.cmp(&b.meter_id).then(a.start.cmp(&b.start)));
+    // The sweep by value, then model.
+    sweep.sort_by_key(|&(v, m, _)| (v, m));
+    let sweep: Vec<SweepPoint> = sweep.into_iter().map(|(_, _, p)| p).collect();
     if !chosen.iter().any(|f| f.actual_kwh.is_finite()) {
         let span = data.target_days(meters, target).map_or_else(
             || "none: the meters have no readings".to_string(),
@@ -340,4 +338,27 @@ pub fn finish(
     }
     let scores = Scores::of(&chosen, &spec.champion, &ab)?;
     Ok(BacktestRun { forecasts: chosen, scores, decision_gains, sweep, choices })
+}
+
+/// The rows of each of `models`, in their order (rows of other models are dropped), moved out
+/// of `rows` without a second copy of them all: sorted by model in place, then cut from the end,
+/// the rest of the buffer given back after each cut.
+fn split_by_model(mut rows: Vec<Forecast>, models: &[String]) -> Vec<Vec<Forecast>> {
+    let mut ranks: Vec<usize> =
+        rows.iter().map(|f| models.iter().position(|m| *m == f.model).unwrap_or(models.len())).collect();
+    let order = in_place::stable_order(rows.len(), |a, b| ranks[a].cmp(&ranks[b]));
+    in_place::apply(&mut rows, &order);
+    drop(order);
+    ranks.sort_unstable();
+    let mut parts: Vec<Vec<Forecast>> = Vec::with_capacity(models.len());
+    for m in (0..models.len()).rev() {
+        let from = ranks.partition_point(|&r| r < m);
+        let mut part = rows.split_off(from);
+        rows.shrink_to_fit();
+        part.truncate(ranks.partition_point(|&r| r <= m) - from);
+        ranks.truncate(from);
+        parts.push(part);
+    }
+    parts.reverse();
+    parts
 }

@@ -13,6 +13,7 @@ use vader_features::{Dataset, Meter, Target, days_between, features, pool};
 use vader_models::FitBoxed;
 
 use crate::error::{Error, Result};
+use crate::in_place;
 use crate::params::{Valid, invalid};
 
 /// How a walk-forward run is set up.
@@ -157,7 +158,8 @@ pub struct RefitChoice {
 ///
 /// The command line draws a progress bar with it; `()` watches nothing.
 pub trait Progress: Sync {
-    /// A stage of `total` steps begins (`what`: "features", "models").
+    /// A stage of `total` steps begins (`what`: "features", "models"; a run of one model per
+    /// meter builds each meter's features with its models, in the "models" stage).
     fn stage(&self, _what: &str, _total: u64) {}
     /// One step is done.
     fn step(&self) {}
@@ -197,47 +199,72 @@ pub fn walk_forward_recorded<M: FitBoxed>(
     params: &Valid<WalkForwardParams>,
     progress: &dyn Progress,
 ) -> Result<(Vec<Forecast>, Vec<RefitChoice>)> {
-    progress.stage("features", meters.len() as u64);
-    let tables: Vec<vader_features::FeatureTable> = meters
-        .par_iter()
-        .map(|meter| -> Result<Option<vader_features::FeatureTable>> {
-            let series = data.series(&meter.meter_id)?;
-            let Some(&first) = series.start.first() else { return Ok(None) };
-            let first_day = params
-                .target
-                .convention()
-                .day_of(chrono::DateTime::from_timestamp(first, 0).unwrap_or_default(), meter.timezone);
-            let days = days_between(first_day, params.test_to);
-            let table = features(data, std::slice::from_ref(meter), params.target, &days, params.delay_s)?;
-            progress.step();
-            Ok(Some(table))
-        })
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
-    let units = match params.scope {
-        Scope::PerMeter => tables,
-        Scope::Global => {
-            let ids: Vec<String> = meters.iter().map(|m| m.meter_id.clone()).collect();
-            vec![pool(&tables, &ids)?]
-        }
-    };
     let test_days = days_between(params.test_from, params.test_to);
+    let table_of = |meter: &&Meter| -> Result<Option<vader_features::FeatureTable>> {
+        let series = data.series(&meter.meter_id)?;
+        let Some(&first) = series.start.first() else { return Ok(None) };
+        let first_day = params
+            .target
+            .convention()
+            .day_of(chrono::DateTime::from_timestamp(first, 0).unwrap_or_default(), meter.timezone);
+        let days = days_between(first_day, params.test_to);
+        Ok(Some(features(data, std::slice::from_ref(meter), params.target, &days, params.delay_s)?))
+    };
     // Every (unit, model) pair runs in parallel; each computes exactly what it would alone, and
     // the stable sort below fixes one order, so results do not depend on the thread count.
-    let jobs: Vec<(&vader_features::FeatureTable, &M)> =
-        units.iter().flat_map(|t| models.iter().map(move |m| (t, m))).collect();
-    progress.stage("models", jobs.len() as u64);
-    let per_unit: Vec<(Vec<Forecast>, Vec<RefitChoice>)> = jobs
-        .par_iter()
-        .map(|(table, model)| {
-            let out = replay(table, &test_days, model, params, params.scope == Scope::Global);
-            progress.step();
-            out
-        })
-        .collect::<Result<_>>()?;
-    let (mut out, mut choices): (Vec<Forecast>, Vec<RefitChoice>) = (Vec::new(), Vec::new());
+    let per_unit: Vec<(Vec<Forecast>, Vec<RefitChoice>)> = match params.scope {
+        // Meter by meter: a meter's table lives while its models replay, so a fleet's memory
+        // holds the tables in flight, not every meter's.
+        Scope::PerMeter => {
+            progress.stage("models", (meters.len() * models.len()) as u64);
+            let per_meter: Vec<Vec<(Vec<Forecast>, Vec<RefitChoice>)>> = meters
+                .par_iter()
+                .map(|meter| {
+                    let Some(table) = table_of(meter)? else {
+                        (0..models.len()).for_each(|_| progress.step());
+                        return Ok(Vec::new());
+                    };
+                    models
+                        .par_iter()
+                        .map(|model| {
+                            let out = replay(&table, &test_days, model, params, false);
+                            progress.step();
+                            out
+                        })
+                        .collect::<Result<Vec<_>>>()
+                })
+                .collect::<Result<_>>()?;
+            per_meter.into_iter().flatten().collect()
+        }
+        Scope::Global => {
+            progress.stage("features", meters.len() as u64);
+            let tables: Vec<vader_features::FeatureTable> = meters
+                .par_iter()
+                .map(|meter| {
+                    let table = table_of(meter);
+                    progress.step();
+                    table
+                })
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .flatten()
+                .collect();
+            let ids: Vec<String> = meters.iter().map(|m| m.meter_id.clone()).collect();
+            let pooled = pool(&tables, &ids)?;
+            drop(tables);
+            progress.stage("models", models.len() as u64);
+            models
+                .par_iter()
+                .map(|model| {
+                    let out = replay(&pooled, &test_days, model, params, true);
+                    progress.step();
+                    out
+                })
+                .collect::<Result<_>>()?
+        }
+    };
+    let rows = per_unit.iter().map(|(f, _)| f.len()).sum();
+    let (mut out, mut choices): (Vec<Forecast>, Vec<RefitChoice>) = (Vec::with_capacity(rows), Vec::new());
     for (forecasts, chosen) in per_unit {
         out.extend(forecasts);
         choices.extend(chosen);
@@ -250,7 +277,7 @@ pub fn walk_forward_recorded<M: FitBoxed>(
 /// they were replayed in: forecasts by meter and interval (a stable sort, so each meter's models
 /// keep the order they were given in), refit choices by meter, model and day.
 pub(crate) fn sort_in_replay_order(forecasts: &mut [Forecast], choices: &mut [RefitChoice]) {
-    forecasts.sort_by(|a, b| a.meter_id.cmp(&b.meter_id).then(a.start.cmp(&b.start)));
+    in_place::sort_stable(forecasts, |a, b| a.meter_id.cmp(&b.meter_id).then(a.start.cmp(&b.start)));
     choices.sort_by(|a, b| (&a.meter_id, &a.model, a.day).cmp(&(&b.meter_id, &b.model, b.day)));
 }
 

@@ -30,15 +30,18 @@ impl Format {
 }
 
 /// Which input a table came from, and how its rows are counted: what names the place of one
-/// of its rows, and all that is left once its contents are gone ([`Table::into_locator`]).
+/// of its rows, and what a reader keeps once the contents are gone ([`Table::read_parts`]).
 pub(crate) struct Locator {
     path: PathBuf,
     rows: RowCount,
+    /// Rows of the input before this table's first (non-zero for a part of a file).
+    first_row: usize,
 }
 
 impl Locator {
-    /// The place of row `row` (0-based, header not counted) in the input.
+    /// The place of row `row` (0-based, header not counted) of this table in the input.
     pub(crate) fn location(&self, row: usize) -> Location {
+        let row = self.first_row + row;
         let line = match self.rows {
             // Line 1 is the header.
             RowCount::CsvLine => row + 2,
@@ -71,7 +74,7 @@ impl Table {
                 if frame.height() == 0 {
                     return Err(Error::EmptyFile(path));
                 }
-                Ok(Self { at: Locator { path, rows: RowCount::FrameRow }, frame })
+                Ok(Self { at: Locator { path, rows: RowCount::FrameRow, first_row: 0 }, frame })
             }
         }
     }
@@ -86,14 +89,7 @@ impl Table {
             }),
             Format::Parquet => Error::Malformed { path: path.to_path_buf(), format: "Parquet", source },
         };
-        let metadata = std::fs::metadata(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            action: "reading",
-            source,
-        })?;
-        if metadata.len() == 0 {
-            return Err(Error::EmptyFile(path.to_path_buf()));
-        }
+        not_empty(path)?;
         // Eager readers: polars' lazy engine would bring its cloud and async stack into a tool
         // that reads local files (issue 13: the first build).
         let frame = match format {
@@ -128,7 +124,71 @@ impl Table {
             Format::Csv => RowCount::CsvLine,
             Format::Parquet => RowCount::ParquetRow,
         };
-        Ok(Self { at: Locator { path: path.to_path_buf(), rows }, frame })
+        Ok(Self { at: Locator { path: path.to_path_buf(), rows, first_row: 0 }, frame })
+    }
+
+    /// Reads `input` part by part, handing each part to `each`, and returns what names a row of
+    /// the whole input (rows counted from its start): a Parquet file in slices of about
+    /// `part_rows` rows, so that a fleet's readings are never in memory whole, as they would
+    /// be in one frame; a CSV file or a frame as one part. Every part has the same columns, and
+    /// its errors name the row's place in the whole input.
+    pub(crate) fn read_parts(
+        input: &Input,
+        required: &[&'static str],
+        optional: &[&'static str],
+        part_rows: usize,
+        mut each: impl FnMut(Table) -> Result<()>,
+    ) -> Result<Locator> {
+        let path = match input {
+            Input::File(path) if Format::of(path)? == Format::Parquet => path,
+            _ => {
+                let table = Self::read(input, required, optional)?;
+                let at = Locator { path: table.at.path.clone(), rows: table.at.rows, first_row: 0 };
+                each(table)?;
+                return Ok(at);
+            }
+        };
+        not_empty(path)?;
+        let malformed = |source| Error::Malformed { path: path.to_path_buf(), format: "Parquet", source };
+        let open = || {
+            std::fs::File::open(path).map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                action: "reading",
+                source,
+            })
+        };
+        let mut reader = ParquetReader::new(open()?);
+        let found: Vec<String> =
+            reader.schema().map_err(malformed)?.iter_names().map(|n| n.to_string()).collect();
+        let found: Vec<&str> = found.iter().map(String::as_str).collect();
+        let wanted = columns_of(path, &found, required, optional)?;
+        let metadata = reader.get_metadata().map_err(malformed)?.clone();
+        let total = reader.num_rows().map_err(malformed)?;
+        if total == 0 {
+            return Err(Error::EmptyFile(path.to_path_buf()));
+        }
+        let part_rows = part_rows.max(1);
+        let mut first_row = 0;
+        while first_row < total {
+            let rows = part_rows.min(total - first_row);
+            let mut reader = ParquetReader::new(open()?);
+            reader.set_metadata(metadata.clone());
+            let frame = reader
+                .with_columns(Some(wanted.iter().map(|c| c.to_string()).collect()))
+                .with_slice(Some((first_row, rows)))
+                .finish()
+                .and_then(|frame| frame.select(wanted.iter().copied()))
+                .map_err(malformed)?;
+            let at = Locator { path: path.to_path_buf(), rows: RowCount::ParquetRow, first_row };
+            each(Self { at, frame })?;
+            first_row += rows;
+        }
+        Ok(Locator { path: path.to_path_buf(), rows: RowCount::ParquetRow, first_row: 0 })
+    }
+
+    /// Rows of the input before this table's first: non-zero for a part of a file.
+    pub(crate) fn first_row(&self) -> usize {
+        self.at.first_row
     }
 
     /// Number of data rows.
@@ -149,18 +209,6 @@ impl Table {
     /// Where row `row` (0-based) sits in the file.
     pub(crate) fn location(&self, row: usize) -> Location {
         self.at.location(row)
-    }
-
-    /// Drops a column once its values have been taken out, to give its memory back early.
-    pub(crate) fn forget(&mut self, name: &str) {
-        // A column that is not there has nothing to give back.
-        let _ = self.frame.drop_in_place(name);
-    }
-
-    /// Drops the file's contents, keeping what names a row's place in it: for readers that
-    /// have taken their columns out and want the memory back before they build on them.
-    pub(crate) fn into_locator(self) -> Locator {
-        self.at
     }
 
     fn bad(&self, row: usize, column: &'static str, problem: String) -> Error {
@@ -311,6 +359,19 @@ impl Table {
             })
             .collect()
     }
+}
+
+/// Fails with [`Error::EmptyFile`] on a file of no bytes (or names the I/O error).
+fn not_empty(path: &Path) -> Result<()> {
+    let metadata = std::fs::metadata(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        action: "reading",
+        source,
+    })?;
+    if metadata.len() == 0 {
+        return Err(Error::EmptyFile(path.to_path_buf()));
+    }
+    Ok(())
 }
 
 /// The columns to take from an input with columns `found`: every required one (or an error
