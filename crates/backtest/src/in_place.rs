@@ -49,7 +49,7 @@ mod tests {
             // Few distinct keys: many ties, whose order the sort must keep.
             let rows: Vec<(u8, usize)> = (0..len).map(|i| (rng.random_range(0..5_u8), i)).collect();
             let mut expected = rows.clone();
-            expected.sort_by(|a, b| a.0.cmp(&b.0));
+            expected.sort_by_key(|r| r.0);
             let mut sorted = rows;
             sort_stable(&mut sorted, |a, b| a.0.cmp(&b.0));
             assert_eq!(sorted, expected, "{len} rows");
