@@ -47,8 +47,17 @@ fn a_buyer_logs_in_and_sees_the_alert_and_its_picture() {
             .expect("type");
         client.find(Locator::Id("login")).await.expect("button").click().await.expect("log in");
 
-        // The Now page: a table per site with both meters, the picture loaded.
-        assert_eq!(client.current_url().await.expect("url").path(), "/now", "the session cookie was kept");
+        // The Now page: a table per site with both meters, the picture loaded. The click may
+        // return before the form's navigation ends (the password hash takes its time), so the
+        // test waits for the page, up to 30 s, and shows what the browser has if it never comes.
+        let started = std::time::Instant::now();
+        while client.current_url().await.expect("url").path() != "/now" {
+            if started.elapsed() > std::time::Duration::from_secs(30) {
+                let html = client.source().await.unwrap_or_default();
+                panic!("the login did not lead to /now (the session cookie was not kept?): {html}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         let table =
             client.find(Locator::Css("table.alert[data-site=estuary]")).await.expect("the alert table");
         let text = table.text().await.expect("table text");
@@ -77,8 +86,14 @@ fn a_buyer_logs_in_and_sees_the_alert_and_its_picture() {
             ("Data", "validation"),
         ] {
             client.find(Locator::LinkText(link)).await.expect("a link").click().await.expect("follow");
-            let html = client.source().await.expect("source");
-            assert!(html.contains(&format!("<h1>{link}</h1>")), "{link}");
+            let heading = format!("<h1>{link}</h1>");
+            let started = std::time::Instant::now();
+            let mut html = client.source().await.expect("source");
+            while !html.contains(&heading) && started.elapsed() < std::time::Duration::from_secs(30) {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                html = client.source().await.expect("source");
+            }
+            assert!(html.contains(&heading), "{link}: {html}");
             assert!(html.contains(marker), "{link}: {marker}");
         }
         client.close().await.expect("close the browser");
