@@ -26,7 +26,7 @@ fn shards_merged_in_any_order_give_the_whole_run() -> vader::Result<()> {
     // Replayed last shard first: the merge restores the walk-forward's order.
     let replays =
         parts.iter().rev().map(|p| plan.replay(&data, p, &())).collect::<vader::Result<Vec<_>>>()?;
-    let merged = plan.finish(&data, Replay::merge(replays))?;
+    let merged = plan.finish(Replay::merge(replays))?;
     // Debug prints every float in its shortest round-trip form (NaN as NaN): equal text, equal bits.
     assert_eq!(format!("{:?}", merged.run.forecasts), format!("{:?}", whole.run.forecasts));
     assert_eq!(format!("{:?}", merged.run.scores), format!("{:?}", whole.run.scores));
@@ -41,9 +41,9 @@ fn a_shard_missing_or_twice_is_refused_by_name() -> vader::Result<()> {
     let ids = plan.meter_ids();
     let first = plan.replay(&data, &ids[..1], &())?;
     let rest = plan.replay(&data, &ids[1..], &())?;
-    let missing = plan.clone().finish(&data, Replay::merge([rest.clone()])).expect_err("a meter is missing");
+    let missing = plan.clone().finish(Replay::merge([rest.clone()])).expect_err("a meter is missing");
     assert!(missing.to_string().contains(&format!("not replayed: {}", ids[0])), "{missing}");
-    let twice = plan.finish(&data, Replay::merge([first.clone(), first, rest])).expect_err("a meter twice");
+    let twice = plan.finish(Replay::merge([first.clone(), first, rest])).expect_err("a meter twice");
     assert!(twice.to_string().contains(&format!("replayed twice: {}", ids[0])), "{twice}");
     Ok(())
 }

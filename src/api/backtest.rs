@@ -117,25 +117,28 @@ pub struct Backtest {
 pub fn backtest(data: &Dataset, request: &BacktestRequest, progress: &dyn Progress) -> Result<Backtest> {
     let plan = plan(data, request)?;
     let replayed = plan.replay(data, &plan.meter_ids(), progress)?;
-    plan.finish(data, replayed)
+    plan.finish(replayed)
 }
 
 /// A backtest resolved against its data, before any model is fitted: the models, the
 /// champion, the meters, the test period, the prices. Its meters can be replayed in shards
 /// ([`Plan::replay`], on other processes or machines, each with the same data and request)
 /// and the shards merged and finished ([`Plan::finish`]) into the very run [`backtest`] gives.
+/// The plan holds what it needs of the data (the meters' descriptions, the span of their
+/// target days), so the readings can be freed between the replay and the finish.
 #[derive(Debug, Clone)]
-pub struct Plan<'a> {
+pub struct Plan {
     /// How the run is set up, for the report.
     pub info: RunInfo,
-    meters: Vec<&'a Meter>,
+    meters: Vec<Meter>,
+    data_days: (NaiveDate, NaiveDate),
     models: Vec<ModelSpec>,
     spec: Valid<BacktestSpec>,
     pricing: Pricing,
 }
 
 /// Resolves `request` against `data` (see [`Plan`]): every check that can fail before a fit.
-pub fn plan<'a>(data: &'a Dataset, request: &BacktestRequest) -> Result<Plan<'a>> {
+pub fn plan(data: &Dataset, request: &BacktestRequest) -> Result<Plan> {
     let mut pricing = request.prices.read()?;
     pricing.capacity_hours = (!request.capacity_hours.is_empty()).then(|| request.capacity_hours.clone());
     let target = request.target;
@@ -209,10 +212,11 @@ pub fn plan<'a>(data: &'a Dataset, request: &BacktestRequest) -> Result<Plan<'a>
         ab: request.ab,
         sweep: request.sweep.clone(),
     };
-    Ok(Plan { info, meters, models, spec, pricing })
+    let meters = meters.into_iter().cloned().collect();
+    Ok(Plan { info, meters, data_days: (first, last), models, spec, pricing })
 }
 
-impl Plan<'_> {
+impl Plan {
     /// The meters of the run, in the order of the meters file: what shards split.
     pub fn meter_ids(&self) -> Vec<String> {
         self.meters.iter().map(|m| m.meter_id.clone()).collect()
@@ -224,7 +228,7 @@ impl Plan<'_> {
         let meters = ids
             .iter()
             .map(|id| {
-                self.meters.iter().find(|m| &m.meter_id == id).copied().ok_or_else(|| {
+                self.meters.iter().find(|m| &m.meter_id == id).ok_or_else(|| {
                     Error::Request(format!("meter {id} is not among the meters of this backtest"))
                 })
             })
@@ -237,8 +241,9 @@ impl Plan<'_> {
         Ok(replay(data, &meters, &self.models, &self.spec, progress)?)
     }
 
-    /// Decides, prices, scores and A/B-tests the merged replays of every meter of the plan.
-    pub fn finish(self, data: &Dataset, replayed: Replay) -> Result<Backtest> {
+    /// Decides, prices, scores and A/B-tests the merged replays of every meter of the plan. It
+    /// needs no readings: a fleet's can be dropped before it.
+    pub fn finish(self, replayed: Replay) -> Result<Backtest> {
         let names: Vec<String> = self.models.iter().map(ModelSpec::name).collect();
         let mut expected = self.meter_ids();
         expected.sort();
@@ -269,7 +274,8 @@ impl Plan<'_> {
                 problems.join("; ")
             )));
         }
-        let run = finish(data, &self.meters, &names, &self.spec, &self.pricing, replayed)?;
+        let meters: Vec<&Meter> = self.meters.iter().collect();
+        let run = finish(&meters, &names, &self.spec, &self.pricing, replayed, Some(self.data_days))?;
         Ok(Backtest { info: self.info, run })
     }
 }

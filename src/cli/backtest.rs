@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
-use vader::api::{Backtest, BacktestRequest, CompareRequest, backtest, compare};
+use vader::api::{Backtest, BacktestRequest, CompareRequest, compare, plan};
 use vader::backtest::ab::{AbTest, Loss};
 use vader::backtest::results::{Reference, Scores};
 use vader::backtest::run::Sweep;
@@ -112,12 +112,14 @@ pub fn backtest_command(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     let out =
         args.out.clone().unwrap_or_else(|| PathBuf::from(format!("reports/backtest-{}", request.target)));
     let data = Dataset::open(&args.common.data.data)?;
+    let plan = plan(&data, &request)?;
     let bar = Bar::new();
-    let done = backtest(&data, &request, &bar);
+    let replayed = plan.replay(&data, &plan.meter_ids(), &bar);
     bar.finish();
-    let done = done?;
-    // The readings are not needed to write the results: a fleet's memory goes back first.
+    let replayed = replayed?;
+    // Deciding, scoring and writing need no readings: a fleet's memory goes back first.
     drop(data);
+    let done = plan.finish(replayed)?;
     done.write(&out)?;
     print_leaderboard(&done, args.format)?;
     if args.format == OutputFormat::Table {

@@ -8,6 +8,7 @@
 
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use vader_features::{Dataset, Meter};
 use vader_models::FitBoxed;
@@ -204,7 +205,8 @@ pub fn run<M: FitBoxed>(
 ) -> Result<BacktestRun> {
     let replayed = replay(data, meters, models, spec, progress)?;
     let names: Vec<String> = models.iter().map(FitBoxed::name).collect();
-    finish(data, meters, &names, spec, pricing, replayed)
+    let data_days = data.target_days(meters, spec.walk.target);
+    finish(meters, &names, spec, pricing, replayed, data_days)
 }
 
 /// The walk-forward of a backtest, before decisions and prices: the forecasts of some meters
@@ -235,7 +237,7 @@ impl Replay {
         }
         merged.meters.sort();
         // The walk-forward's own order; each meter's rows come from one part, in its order.
-        sort_in_replay_order(&mut merged.forecasts, &mut merged.choices);
+        sort_in_replay_order(&mut merged.forecasts, &mut merged.choices, &[]);
         merged
     }
 }
@@ -265,14 +267,17 @@ pub fn replay<M: FitBoxed>(
 }
 
 /// Decides, prices, scores and A/B-tests a [`Replay`] of `meters` with the models named
-/// `models`: the rest of [`run`].
+/// `models`: the rest of [`run`]. It needs no readings (the forecast rows carry their
+/// actuals), so a caller can free them first; `data_days`, the first and last target days
+/// the data holds for `meters` ([`Dataset::target_days`]), only explains the error when the
+/// test period has nothing to score.
 pub fn finish(
-    data: &Dataset,
     meters: &[&Meter],
     models: &[String],
     spec: &Valid<BacktestSpec>,
     pricing: &Pricing,
     replayed: Replay,
+    data_days: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<BacktestRun> {
     let test_from = spec.walk.test_from;
     let target = spec.walk.target;
@@ -330,7 +335,7 @@ pub fn finish(
     sweep.sort_by_key(|&(v, m, _)| (v, m));
     let sweep: Vec<SweepPoint> = sweep.into_iter().map(|(_, _, p)| p).collect();
     if !chosen.iter().any(|f| f.actual_kwh.is_finite()) {
-        let span = data.target_days(meters, target).map_or_else(
+        let span = data_days.map_or_else(
             || "none: the meters have no readings".to_string(),
             |(first, last)| format!("target days {first} to {last}"),
         );

@@ -6,6 +6,8 @@
 //! actual was known at the decision time of the refit day (on an expanding or a sliding
 //! window), so no forecast is made by a model that saw its own target, or any later one.
 
+use std::sync::{Mutex, PoisonError};
+
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -210,31 +212,34 @@ pub fn walk_forward_recorded<M: FitBoxed>(
         let days = days_between(first_day, params.test_to);
         Ok(Some(features(data, std::slice::from_ref(meter), params.target, &days, params.delay_s)?))
     };
-    // Every (unit, model) pair runs in parallel; each computes exactly what it would alone, and
-    // the stable sort below fixes one order, so results do not depend on the thread count.
-    let per_unit: Vec<(Vec<Forecast>, Vec<RefitChoice>)> = match params.scope {
+    // Every (unit, model) pair runs in parallel; each computes exactly what it would alone.
+    // Its rows join the others' as soon as it ends (a fleet's memory holds them once, not a
+    // copy per unit and then the whole), in whatever order the threads finish: the sort below
+    // fixes one order, so results do not depend on the thread count.
+    let gathered: Mutex<(Vec<Forecast>, Vec<RefitChoice>)> = Mutex::default();
+    let keep = |unit: Result<(Vec<Forecast>, Vec<RefitChoice>)>| -> Result<()> {
+        let (forecasts, chosen) = unit?;
+        let mut all = gathered.lock().unwrap_or_else(PoisonError::into_inner);
+        all.0.extend(forecasts);
+        all.1.extend(chosen);
+        Ok(())
+    };
+    match params.scope {
         // Meter by meter: a meter's table lives while its models replay, so a fleet's memory
         // holds the tables in flight, not every meter's.
         Scope::PerMeter => {
             progress.stage("models", (meters.len() * models.len()) as u64);
-            let per_meter: Vec<Vec<(Vec<Forecast>, Vec<RefitChoice>)>> = meters
-                .par_iter()
-                .map(|meter| {
-                    let Some(table) = table_of(meter)? else {
-                        (0..models.len()).for_each(|_| progress.step());
-                        return Ok(Vec::new());
-                    };
-                    models
-                        .par_iter()
-                        .map(|model| {
-                            let out = replay(&table, &test_days, model, params, false);
-                            progress.step();
-                            out
-                        })
-                        .collect::<Result<Vec<_>>>()
+            meters.par_iter().try_for_each(|meter| {
+                let Some(table) = table_of(meter)? else {
+                    (0..models.len()).for_each(|_| progress.step());
+                    return Ok(());
+                };
+                models.par_iter().try_for_each(|model| {
+                    let out = replay(&table, &test_days, model, params, false);
+                    progress.step();
+                    keep(out)
                 })
-                .collect::<Result<_>>()?;
-            per_meter.into_iter().flatten().collect()
+            })?;
         }
         Scope::Global => {
             progress.stage("features", meters.len() as u64);
@@ -253,31 +258,38 @@ pub fn walk_forward_recorded<M: FitBoxed>(
             let pooled = pool(&tables, &ids)?;
             drop(tables);
             progress.stage("models", models.len() as u64);
-            models
-                .par_iter()
-                .map(|model| {
-                    let out = replay(&pooled, &test_days, model, params, true);
-                    progress.step();
-                    out
-                })
-                .collect::<Result<_>>()?
+            models.par_iter().try_for_each(|model| {
+                let out = replay(&pooled, &test_days, model, params, true);
+                progress.step();
+                keep(out)
+            })?;
         }
-    };
-    let rows = per_unit.iter().map(|(f, _)| f.len()).sum();
-    let (mut out, mut choices): (Vec<Forecast>, Vec<RefitChoice>) = (Vec::with_capacity(rows), Vec::new());
-    for (forecasts, chosen) in per_unit {
-        out.extend(forecasts);
-        choices.extend(chosen);
     }
-    sort_in_replay_order(&mut out, &mut choices);
+    let (mut out, mut choices) = gathered.into_inner().unwrap_or_else(PoisonError::into_inner);
+    out.shrink_to_fit();
+    let names: Vec<String> = models.iter().map(FitBoxed::name).collect();
+    sort_in_replay_order(&mut out, &mut choices, &names);
     Ok((out, choices))
 }
 
 /// The one order of a walk-forward's rows, whatever the scope, the thread count or the shards
-/// they were replayed in: forecasts by meter and interval (a stable sort, so each meter's models
-/// keep the order they were given in), refit choices by meter, model and day.
-pub(crate) fn sort_in_replay_order(forecasts: &mut [Forecast], choices: &mut [RefitChoice]) {
-    in_place::sort_stable(forecasts, |a, b| a.meter_id.cmp(&b.meter_id).then(a.start.cmp(&b.start)));
+/// they were replayed in: forecasts by meter and interval, then by the model's rank in
+/// `models` (a stable sort, so the rows of one meter and model keep their order; with no
+/// `models`, a meter's rows keep the order they come in), refit choices by meter, model and
+/// day.
+pub(crate) fn sort_in_replay_order(
+    forecasts: &mut [Forecast],
+    choices: &mut [RefitChoice],
+    models: &[String],
+) {
+    let rank: Vec<usize> =
+        forecasts.iter().map(|f| models.iter().position(|n| *n == f.model).unwrap_or(models.len())).collect();
+    let order = in_place::stable_order(forecasts.len(), |a, b| {
+        let (x, y) = (&forecasts[a], &forecasts[b]);
+        x.meter_id.cmp(&y.meter_id).then(x.start.cmp(&y.start)).then(rank[a].cmp(&rank[b]))
+    });
+    drop(rank);
+    in_place::apply(forecasts, &order);
     choices.sort_by(|a, b| (&a.meter_id, &a.model, a.day).cmp(&(&b.meter_id, &b.model, b.day)));
 }
 

@@ -488,7 +488,7 @@ pub fn backtest_merge(
         parts.push(Replay { meters, forecasts, choices });
     }
     let dataset = data::dataset(py, data)?;
-    finished(py, out, || plan(&dataset, &request)?.finish(&dataset, Replay::merge(parts)))
+    finished(py, out, || plan(&dataset, &request)?.finish(Replay::merge(parts)))
 }
 
 /// A/B test of two models from saved backtest runs (folders written by `Backtest.write` or
