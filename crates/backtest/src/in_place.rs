@@ -1,14 +1,9 @@
 //! Sorting large rows in place: a fleet's forecast rows (millions of them, a couple of hundred
-//! bytes each) are ordered without the half-size copy a stable sort of the rows allocates.
+//! bytes each) are ordered without the half-size copy a stable sort of the rows allocates:
+//! [`stable_order`] of their indices (its comparison may use more than the rows, such as a
+//! rank computed beside them), then [`apply`].
 
 use std::cmp::Ordering;
-
-/// Sorts `rows` by `compare`, stably (rows that compare equal keep their order), moving the
-/// rows in place: [`stable_order`], then [`apply`]. Same result as `rows.sort_by(compare)`.
-pub(crate) fn sort_stable<T>(rows: &mut [T], compare: impl Fn(&T, &T) -> Ordering) {
-    let order = stable_order(rows.len(), |a, b| compare(&rows[a], &rows[b]));
-    apply(rows, &order);
-}
 
 /// The indices `0..len` sorted stably by `compare` (of two indices): where each row goes.
 pub(crate) fn stable_order(len: usize, compare: impl Fn(usize, usize) -> Ordering) -> Vec<usize> {
@@ -51,7 +46,8 @@ mod tests {
             let mut expected = rows.clone();
             expected.sort_by_key(|r| r.0);
             let mut sorted = rows;
-            sort_stable(&mut sorted, |a, b| a.0.cmp(&b.0));
+            let order = stable_order(sorted.len(), |a, b| sorted[a].0.cmp(&sorted[b].0));
+            apply(&mut sorted, &order);
             assert_eq!(sorted, expected, "{len} rows");
         }
     }

@@ -22,7 +22,8 @@ use crate::in_place;
 use crate::params::{Valid, invalid};
 use crate::results::{DecisionGain, MIN_PAIRED_DAYS, Scores};
 use crate::walk_forward::{
-    Forecast, Progress, RefitChoice, WalkForwardParams, sort_in_replay_order, walk_forward_recorded,
+    Forecast, Progress, RefitChoice, WalkForwardParams, model_ranks, sort_forecasts_in_replay_order,
+    sort_in_replay_order, walk_forward_recorded,
 };
 
 /// A price of the cost file that a sweep varies.
@@ -329,8 +330,8 @@ pub fn finish(
             DecisionRule::CostOptimal => optimal,
         });
     }
-    // Back in the walk-forward's order: by meter and interval, models in the order given.
-    in_place::sort_stable(&mut chosen, |a, b| a.meter_id.cmp(&b.meter_id).then(a.start.cmp(&b.start)));
+    // Back in the walk-forward's order.
+    sort_forecasts_in_replay_order(&mut chosen, models);
     // The sweep by value, then model.
     sweep.sort_by_key(|&(v, m, _)| (v, m));
     let sweep: Vec<SweepPoint> = sweep.into_iter().map(|(_, _, p)| p).collect();
@@ -349,8 +350,7 @@ pub fn finish(
 /// of `rows` without a second copy of them all: sorted by model in place, then cut from the end,
 /// the rest of the buffer given back after each cut.
 fn split_by_model(mut rows: Vec<Forecast>, models: &[String]) -> Vec<Vec<Forecast>> {
-    let mut ranks: Vec<usize> =
-        rows.iter().map(|f| models.iter().position(|m| *m == f.model).unwrap_or(models.len())).collect();
+    let mut ranks = model_ranks(&rows, models);
     let order = in_place::stable_order(rows.len(), |a, b| ranks[a].cmp(&ranks[b]));
     in_place::apply(&mut rows, &order);
     drop(order);

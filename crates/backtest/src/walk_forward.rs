@@ -224,6 +224,11 @@ pub fn walk_forward_recorded<M: FitBoxed>(
         all.1.extend(chosen);
         Ok(())
     };
+    let replay_kept = |table: &vader_features::FeatureTable, model: &M, pooled: bool| -> Result<()> {
+        let out = replay(table, &test_days, model, params, pooled);
+        progress.step();
+        keep(out)
+    };
     match params.scope {
         // Meter by meter: a meter's table lives while its models replay, so a fleet's memory
         // holds the tables in flight, not every meter's.
@@ -234,11 +239,7 @@ pub fn walk_forward_recorded<M: FitBoxed>(
                     (0..models.len()).for_each(|_| progress.step());
                     return Ok(());
                 };
-                models.par_iter().try_for_each(|model| {
-                    let out = replay(&table, &test_days, model, params, false);
-                    progress.step();
-                    keep(out)
-                })
+                models.par_iter().try_for_each(|model| replay_kept(&table, model, false))
             })?;
         }
         Scope::Global => {
@@ -258,11 +259,7 @@ pub fn walk_forward_recorded<M: FitBoxed>(
             let pooled = pool(&tables, &ids)?;
             drop(tables);
             progress.stage("models", models.len() as u64);
-            models.par_iter().try_for_each(|model| {
-                let out = replay(&pooled, &test_days, model, params, true);
-                progress.step();
-                keep(out)
-            })?;
+            models.par_iter().try_for_each(|model| replay_kept(&pooled, model, true))?;
         }
     }
     let (mut out, mut choices) = gathered.into_inner().unwrap_or_else(PoisonError::into_inner);
@@ -273,24 +270,33 @@ pub fn walk_forward_recorded<M: FitBoxed>(
 }
 
 /// The one order of a walk-forward's rows, whatever the scope, the thread count or the shards
-/// they were replayed in: forecasts by meter and interval, then by the model's rank in
-/// `models` (a stable sort, so the rows of one meter and model keep their order; with no
-/// `models`, a meter's rows keep the order they come in), refit choices by meter, model and
-/// day.
+/// they were replayed in: forecasts as [`sort_forecasts_in_replay_order`], refit choices by
+/// meter, model and day.
 pub(crate) fn sort_in_replay_order(
     forecasts: &mut [Forecast],
     choices: &mut [RefitChoice],
     models: &[String],
 ) {
-    let rank: Vec<usize> =
-        forecasts.iter().map(|f| models.iter().position(|n| *n == f.model).unwrap_or(models.len())).collect();
+    sort_forecasts_in_replay_order(forecasts, models);
+    choices.sort_by(|a, b| (&a.meter_id, &a.model, a.day).cmp(&(&b.meter_id, &b.model, b.day)));
+}
+
+/// Forecast rows by meter and interval, then by the model's rank in `models` (a stable sort
+/// in place, so the rows of one meter and model keep their order; with no `models`, a
+/// meter's rows keep the order they come in).
+pub(crate) fn sort_forecasts_in_replay_order(forecasts: &mut [Forecast], models: &[String]) {
+    let rank = model_ranks(forecasts, models);
     let order = in_place::stable_order(forecasts.len(), |a, b| {
         let (x, y) = (&forecasts[a], &forecasts[b]);
         x.meter_id.cmp(&y.meter_id).then(x.start.cmp(&y.start)).then(rank[a].cmp(&rank[b]))
     });
     drop(rank);
     in_place::apply(forecasts, &order);
-    choices.sort_by(|a, b| (&a.meter_id, &a.model, a.day).cmp(&(&b.meter_id, &b.model, b.day)));
+}
+
+/// Each row's model's position in `models` (`models.len()` for a model not among them).
+pub(crate) fn model_ranks(forecasts: &[Forecast], models: &[String]) -> Vec<usize> {
+    forecasts.iter().map(|f| models.iter().position(|m| *m == f.model).unwrap_or(models.len())).collect()
 }
 
 /// Replays one model on one unit (a meter's table, or the pooled table) over the test days.

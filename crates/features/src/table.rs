@@ -100,16 +100,7 @@ impl Table {
                 .try_into_reader_with_file_path(Some(path.to_path_buf()))
                 .and_then(SerReader::finish),
             Format::Parquet => {
-                let file = std::fs::File::open(path).map_err(|source| Error::Io {
-                    path: path.to_path_buf(),
-                    action: "reading",
-                    source,
-                })?;
-                let mut reader = ParquetReader::new(file);
-                let found: Vec<String> =
-                    reader.schema().map_err(malformed)?.iter_names().map(|n| n.to_string()).collect();
-                let found: Vec<&str> = found.iter().map(String::as_str).collect();
-                let wanted = columns_of(path, &found, required, optional)?;
+                let (reader, wanted) = open_parquet(path, required, optional)?;
                 reader.with_columns(Some(wanted.iter().map(|c| c.to_string()).collect())).finish()
             }
         }
@@ -150,18 +141,7 @@ impl Table {
         };
         not_empty(path)?;
         let malformed = |source| Error::Malformed { path: path.to_path_buf(), format: "Parquet", source };
-        let open = || {
-            std::fs::File::open(path).map_err(|source| Error::Io {
-                path: path.to_path_buf(),
-                action: "reading",
-                source,
-            })
-        };
-        let mut reader = ParquetReader::new(open()?);
-        let found: Vec<String> =
-            reader.schema().map_err(malformed)?.iter_names().map(|n| n.to_string()).collect();
-        let found: Vec<&str> = found.iter().map(String::as_str).collect();
-        let wanted = columns_of(path, &found, required, optional)?;
+        let (mut reader, wanted) = open_parquet(path, required, optional)?;
         let metadata = reader.get_metadata().map_err(malformed)?.clone();
         let total = reader.num_rows().map_err(malformed)?;
         if total == 0 {
@@ -171,7 +151,7 @@ impl Table {
         let mut first_row = 0;
         while first_row < total {
             let rows = part_rows.min(total - first_row);
-            let mut reader = ParquetReader::new(open()?);
+            let mut reader = ParquetReader::new(open_file(path)?);
             reader.set_metadata(metadata.clone());
             let frame = reader
                 .with_columns(Some(wanted.iter().map(|c| c.to_string()).collect()))
@@ -359,6 +339,34 @@ impl Table {
             })
             .collect()
     }
+}
+
+/// A reader of the Parquet file at `path` and the columns to take from it ([`columns_of`]):
+/// its schema read, nothing else.
+fn open_parquet(
+    path: &Path,
+    required: &[&'static str],
+    optional: &[&'static str],
+) -> Result<(ParquetReader<std::fs::File>, Vec<&'static str>)> {
+    let mut reader = ParquetReader::new(open_file(path)?);
+    let found: Vec<String> = reader
+        .schema()
+        .map_err(|source| Error::Malformed { path: path.to_path_buf(), format: "Parquet", source })?
+        .iter_names()
+        .map(|n| n.to_string())
+        .collect();
+    let found: Vec<&str> = found.iter().map(String::as_str).collect();
+    let wanted = columns_of(path, &found, required, optional)?;
+    Ok((reader, wanted))
+}
+
+/// Opens the file at `path` for reading, naming it in the error.
+fn open_file(path: &Path) -> Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        action: "reading",
+        source,
+    })
 }
 
 /// Fails with [`Error::EmptyFile`] on a file of no bytes (or names the I/O error).
